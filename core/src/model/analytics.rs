@@ -1,0 +1,80 @@
+//! Analytics: counters per business × campaign × platform × day, with 24 hourly
+//! buckets, updated by atomic increments as events happen.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{CampaignId, Platform, UserId};
+
+/// The counted quantities. Also used as the increment when recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Metrics {
+    pub messages_sent: i64,
+    pub messages_received: i64,
+    pub conversations_started: i64,
+    pub leads: i64,
+    pub conversions: i64,
+    /// In minor units of the business's currency.
+    pub revenue_minor: i64,
+}
+
+impl Metrics {
+    /// The names as stored, for backends that increment field by field.
+    pub const FIELDS: [&'static str; 6] =
+        ["messages_sent", "messages_received", "conversations_started", "leads", "conversions", "revenue_minor"];
+
+    pub fn values(&self) -> [i64; 6] {
+        [
+            self.messages_sent,
+            self.messages_received,
+            self.conversations_started,
+            self.leads,
+            self.conversions,
+            self.revenue_minor,
+        ]
+    }
+
+    pub fn from_values(v: [i64; 6]) -> Self {
+        Self {
+            messages_sent: v[0],
+            messages_received: v[1],
+            conversations_started: v[2],
+            leads: v[3],
+            conversions: v[4],
+            revenue_minor: v[5],
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.values() == [0; 6]
+    }
+
+    #[must_use]
+    pub fn plus(&self, other: &Self) -> Self {
+        let (a, b) = (self.values(), other.values());
+        Self::from_values(std::array::from_fn(|i| a[i] + b[i]))
+    }
+}
+
+/// One day of one campaign on one platform for one business.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyticsDay {
+    pub user_id: UserId,
+    /// `None`: activity in chats that belong to no campaign.
+    pub campaign_id: Option<CampaignId>,
+    pub platform: Platform,
+    pub date: NaiveDate,
+    pub totals: Metrics,
+    /// UTC hours 0–23.
+    pub hourly: [Metrics; 24],
+}
+
+/// Which analytics rows to read; dates inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyticsQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub campaign_id: Option<CampaignId>,
+    pub platform: Option<Platform>,
+}

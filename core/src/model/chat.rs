@@ -1,0 +1,368 @@
+//! Chats (one customer's conversation with one business on one platform) and their
+//! messages.
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::{self, NAME_MAX, Problem, Validated, ValidationError};
+use super::{CampaignId, ChatId, MessageId, Money, Platform, Timestamp, UserId};
+
+/// Where a conversation stands in the sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatStatus {
+    Active,
+    /// The lead score crossed the business's threshold.
+    Qualified,
+    Converted,
+    Closed,
+}
+
+impl ChatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Qualified => "qualified",
+            Self::Converted => "converted",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// Who answers the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatMode {
+    Ai,
+    /// The owner took over: the AI stays silent in this chat until handed back.
+    Human,
+}
+
+impl ChatMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ai => "ai",
+            Self::Human => "human",
+        }
+    }
+}
+
+/// One signal that moved the lead score, kept so the owner sees why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadReason {
+    pub signal: String,
+    pub points: i32,
+}
+
+/// How likely this customer is to buy, 0–100, with the reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LeadScore {
+    pub score: u8,
+    pub reasons: Vec<LeadReason>,
+}
+
+impl LeadScore {
+    pub const MAX: u8 = 100;
+
+    pub fn validate(&self) -> Validated {
+        if self.score > Self::MAX {
+            return Err(ValidationError::new(
+                "lead.score",
+                Problem::NotAllowed { reason: format!("must be between 0 and {}", Self::MAX) },
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether and for how much the customer bought.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Conversion {
+    pub converted: bool,
+    pub order_value: Option<Money>,
+    pub converted_at: Option<Timestamp>,
+}
+
+/// One customer's conversation with one business on one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chat {
+    pub id: ChatId,
+    pub user_id: UserId,
+    pub platform: Platform,
+    /// The platform's id of the customer (a page-scoped id on Messenger).
+    pub customer_id: String,
+    pub customer_name: String,
+    pub campaign_id: Option<CampaignId>,
+    pub status: ChatStatus,
+    pub mode: ChatMode,
+    pub lead: LeadScore,
+    pub conversion: Conversion,
+    /// The AI asked for a person (or could not help): the console makes it stand out.
+    pub handoff_requested: bool,
+    pub message_count: i64,
+    /// The platforms allow automated replies only within 24 hours of this.
+    pub last_customer_message_at: Option<Timestamp>,
+    /// Chats are listed by this, newest first.
+    pub last_activity_at: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What identifies a chat when a message arrives: the store finds it or creates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewChat {
+    pub user_id: UserId,
+    pub platform: Platform,
+    pub customer_id: String,
+    pub customer_name: String,
+    /// Only used when the chat is created.
+    pub campaign_id: Option<CampaignId>,
+    pub now: Timestamp,
+}
+
+impl NewChat {
+    pub fn validate(&self) -> Validated {
+        validate::required("customer_id", &self.customer_id, 200)?;
+        validate::optional("customer_name", &self.customer_name, NAME_MAX)
+    }
+
+    pub fn into_chat(self) -> Chat {
+        Chat {
+            id: ChatId::new(),
+            user_id: self.user_id,
+            platform: self.platform,
+            customer_id: self.customer_id,
+            customer_name: self.customer_name,
+            campaign_id: self.campaign_id,
+            status: ChatStatus::Active,
+            mode: ChatMode::Ai,
+            lead: LeadScore::default(),
+            conversion: Conversion::default(),
+            handoff_requested: false,
+            message_count: 0,
+            last_customer_message_at: None,
+            last_activity_at: self.now,
+            created_at: self.now,
+            updated_at: self.now,
+        }
+    }
+}
+
+/// A change to a chat's state; unset fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChatUpdate {
+    pub status: Option<ChatStatus>,
+    pub mode: Option<ChatMode>,
+    pub lead: Option<LeadScore>,
+    pub conversion: Option<Conversion>,
+    pub handoff_requested: Option<bool>,
+    pub customer_name: Option<String>,
+    pub campaign_id: Option<CampaignId>,
+}
+
+impl ChatUpdate {
+    pub fn validate(&self) -> Validated {
+        if let Some(lead) = &self.lead {
+            lead.validate()?;
+        }
+        if let Some(Conversion { order_value: Some(value), .. }) = &self.conversion {
+            value.validate("conversion.order_value")?;
+        }
+        if let Some(name) = &self.customer_name {
+            validate::optional("customer_name", name, NAME_MAX)?;
+        }
+        Ok(())
+    }
+
+    /// Applies the change to a chat in memory (both backends share this meaning).
+    pub fn apply_to(&self, chat: &mut Chat, now: Timestamp) {
+        if let Some(status) = self.status {
+            chat.status = status;
+        }
+        if let Some(mode) = self.mode {
+            chat.mode = mode;
+        }
+        if let Some(lead) = &self.lead {
+            chat.lead = lead.clone();
+        }
+        if let Some(conversion) = &self.conversion {
+            chat.conversion = conversion.clone();
+        }
+        if let Some(handoff) = self.handoff_requested {
+            chat.handoff_requested = handoff;
+        }
+        if let Some(name) = &self.customer_name {
+            chat.customer_name.clone_from(name);
+        }
+        if let Some(campaign) = self.campaign_id {
+            chat.campaign_id = Some(campaign);
+        }
+        chat.updated_at = now;
+    }
+}
+
+/// Which chats to list, newest activity first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChatQuery {
+    pub status: Option<ChatStatus>,
+    pub mode: Option<ChatMode>,
+    pub campaign_id: Option<CampaignId>,
+    pub min_score: Option<u8>,
+    /// Case-insensitive substring of the customer's name or id.
+    pub search: Option<String>,
+    /// At most this many (the store caps it at [`Page::MAX_LIMIT`]).
+    pub limit: Option<usize>,
+    /// Continue after this cursor, from the previous page's `next`.
+    pub after: Option<Cursor>,
+}
+
+/// A position in a listing ordered by time: the time and the id break ties, so a page
+/// boundary never skips or repeats an entry that shares a millisecond.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub at: Timestamp,
+    pub id: String,
+}
+
+impl Cursor {
+    /// The opaque text form used in URLs: `<millis>_<id>`.
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.at.as_millis(), self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (millis, id) = text.split_once('_')?;
+        let at = Timestamp::from_millis(millis.parse().ok()?)?;
+        (!id.is_empty()).then(|| Self { at, id: id.to_owned() })
+    }
+}
+
+/// One page of a listing and where the next begins (`None`: this was the last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    pub const DEFAULT_LIMIT: usize = 50;
+    pub const MAX_LIMIT: usize = 500;
+
+    pub fn limit(requested: Option<usize>) -> usize {
+        requested.unwrap_or(Self::DEFAULT_LIMIT).clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sender {
+    Customer,
+    Ai,
+    /// The owner, answering by hand (from the console, the CLI or the page inbox).
+    Business,
+}
+
+/// How far an outgoing message got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// A customer's message, as received.
+    Received,
+    /// Stored, not yet accepted by the platform.
+    Pending,
+    Sent,
+    Delivered,
+    Read,
+    /// Given up on; `Message::error` says why.
+    Failed,
+}
+
+/// One message in a chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub chat_id: ChatId,
+    pub user_id: UserId,
+    pub sender: Sender,
+    pub text: String,
+    /// The platform's id (`mid`): unique, so a redelivered message is stored once.
+    pub platform_message_id: Option<String>,
+    pub sent_at: Timestamp,
+    pub delivery: DeliveryState,
+    pub error: Option<String>,
+}
+
+impl Message {
+    /// Far above any platform's limit (Messenger's is 2,000 characters): longer is not
+    /// a chat message.
+    pub const MAX_TEXT: usize = 20_000;
+
+    pub fn validate(&self) -> Validated {
+        validate::optional("text", &self.text, Self::MAX_TEXT)?;
+        if let Some(mid) = &self.platform_message_id {
+            validate::required("platform_message_id", mid, 500)?;
+        }
+        Ok(())
+    }
+}
+
+/// Which messages of a chat to list, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MessageQuery {
+    pub limit: Option<usize>,
+    pub after: Option<Cursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor { at: Timestamp::from_millis(1_700_000_000_123).expect("in range"), id: "abc".into() };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        for bad in ["", "abc", "12_", "x_abc", "99999999999999999999_a"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_limits_are_clamped() {
+        assert_eq!(Page::<()>::limit(None), 50);
+        assert_eq!(Page::<()>::limit(Some(0)), 1);
+        assert_eq!(Page::<()>::limit(Some(10_000)), 500);
+    }
+
+    #[test]
+    fn updates_are_validated() {
+        let over = ChatUpdate { lead: Some(LeadScore { score: 101, reasons: vec![] }), ..ChatUpdate::default() };
+        assert_eq!(over.validate().expect_err("score").field, "lead.score");
+        let negative = ChatUpdate {
+            conversion: Some(Conversion {
+                converted: true,
+                order_value: Some(Money { amount_minor: -5, currency: "USD".into() }),
+                converted_at: None,
+            }),
+            ..ChatUpdate::default()
+        };
+        assert_eq!(negative.validate().expect_err("value").field, "conversion.order_value.amount_minor");
+    }
+
+    #[test]
+    fn a_new_chat_needs_a_customer() {
+        let new = NewChat {
+            user_id: UserId::new(),
+            platform: Platform::Facebook,
+            customer_id: " ".into(),
+            customer_name: String::new(),
+            campaign_id: None,
+            now: Timestamp::now(),
+        };
+        assert_eq!(new.validate().expect_err("empty").field, "customer_id");
+    }
+}

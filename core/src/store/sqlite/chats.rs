@@ -1,0 +1,204 @@
+//! Chats and their messages.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params, params_from_iter};
+
+use super::{Result, conflict_as, doc_of, docs_of, found, to_json};
+use crate::model::{
+    Chat, ChatId, ChatQuery, ChatUpdate, Cursor, DeliveryState, Message, MessageId, MessageQuery, NewChat, Page,
+    Sender, UserId,
+};
+
+pub(super) fn find_or_create_chat(conn: &mut Connection, new: NewChat) -> Result<(Chat, bool)> {
+    let tx = conn.transaction()?;
+    let existing: Option<Chat> = doc_of(
+        &tx,
+        "SELECT doc FROM chats WHERE user_id = ?1 AND platform = ?2 AND customer_id = ?3",
+        [new.user_id.to_string(), new.platform.as_str().to_owned(), new.customer_id.clone()],
+    )?;
+    if let Some(chat) = existing {
+        return Ok((chat, false));
+    }
+    let chat = new.into_chat();
+    tx.prepare_cached(
+        "INSERT INTO chats (id, user_id, platform, customer_id, status, mode, campaign_id, score, search_text, \
+         last_activity_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        chat.id.to_string(),
+        chat.user_id.to_string(),
+        chat.platform.as_str(),
+        chat.customer_id,
+        chat.status.as_str(),
+        chat.mode.as_str(),
+        chat.campaign_id.map(|id| id.to_string()),
+        chat.lead.score,
+        search_text(&chat),
+        chat.last_activity_at.as_millis(),
+        to_json(&chat)?
+    ])
+    .map_err(|e| conflict_as(e, "this customer already has a chat"))?;
+    tx.commit()?;
+    Ok((chat, true))
+}
+
+/// What the listing's text search looks in.
+fn search_text(chat: &Chat) -> String {
+    format!("{} {}", chat.customer_name, chat.customer_id).to_lowercase()
+}
+
+pub(super) fn get_chat(conn: &Connection, tenant: UserId, id: ChatId) -> Result<Chat> {
+    let sql = "SELECT doc FROM chats WHERE id = ?1 AND user_id = ?2";
+    found(doc_of(conn, sql, [id.to_string(), tenant.to_string()])?, "chat")
+}
+
+fn save(conn: &Connection, chat: &Chat) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE chats SET status = ?2, mode = ?3, campaign_id = ?4, score = ?5, search_text = ?6, \
+         last_activity_at = ?7, doc = ?8 WHERE id = ?1",
+    )?
+    .execute(params![
+        chat.id.to_string(),
+        chat.status.as_str(),
+        chat.mode.as_str(),
+        chat.campaign_id.map(|id| id.to_string()),
+        chat.lead.score,
+        search_text(chat),
+        chat.last_activity_at.as_millis(),
+        to_json(chat)?
+    ])?;
+    Ok(())
+}
+
+pub(super) fn update_chat(
+    conn: &mut Connection,
+    tenant: UserId,
+    id: ChatId,
+    update: &ChatUpdate,
+    now: crate::model::Timestamp,
+) -> Result<Chat> {
+    let tx = conn.transaction()?;
+    let mut chat = get_chat(&tx, tenant, id)?;
+    update.apply_to(&mut chat, now);
+    save(&tx, &chat)?;
+    tx.commit()?;
+    Ok(chat)
+}
+
+pub(super) fn list_chats(conn: &Connection, tenant: UserId, query: &ChatQuery) -> Result<Page<Chat>> {
+    let limit = Page::<Chat>::limit(query.limit);
+    let mut sql = String::from("SELECT doc FROM chats WHERE user_id = ?");
+    let mut args: Vec<Value> = vec![tenant.to_string().into()];
+    let mut filter = |clause: &str, values: Vec<Value>| {
+        sql.push_str(clause);
+        args.extend(values);
+    };
+    if let Some(status) = query.status {
+        filter(" AND status = ?", vec![status.as_str().to_owned().into()]);
+    }
+    if let Some(mode) = query.mode {
+        filter(" AND mode = ?", vec![mode.as_str().to_owned().into()]);
+    }
+    if let Some(campaign) = query.campaign_id {
+        filter(" AND campaign_id = ?", vec![campaign.to_string().into()]);
+    }
+    if let Some(min) = query.min_score {
+        filter(" AND score >= ?", vec![i64::from(min).into()]);
+    }
+    if let Some(text) = query.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        filter(" AND instr(search_text, ?) > 0", vec![text.to_lowercase().into()]);
+    }
+    if let Some(Cursor { at, id }) = &query.after {
+        let at = at.as_millis();
+        filter(
+            " AND (last_activity_at < ? OR (last_activity_at = ? AND id < ?))",
+            vec![at.into(), at.into(), id.clone().into()],
+        );
+    }
+    sql.push_str(" ORDER BY last_activity_at DESC, id DESC LIMIT ?");
+    // One more than asked tells whether another page follows.
+    args.push(((limit + 1) as i64).into());
+    let mut items: Vec<Chat> = docs_of(conn, &sql, params_from_iter(args))?;
+    let next = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        items.last().map(|chat| Cursor { at: chat.last_activity_at, id: chat.id.to_string() })
+    });
+    Ok(Page { items, next: next.flatten() })
+}
+
+pub(super) fn append_message(conn: &mut Connection, message: &Message) -> Result<()> {
+    let tx = conn.transaction()?;
+    let mut chat = get_chat(&tx, message.user_id, message.chat_id)?;
+    tx.prepare_cached(
+        "INSERT INTO messages (id, chat_id, user_id, platform_message_id, sent_at, doc) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        message.id.to_string(),
+        message.chat_id.to_string(),
+        message.user_id.to_string(),
+        message.platform_message_id,
+        message.sent_at.as_millis(),
+        to_json(message)?
+    ])
+    .map_err(|e| conflict_as(e, "this message is stored already"))?;
+    chat.message_count += 1;
+    // Platforms deliver out of order: the times only move forward.
+    chat.last_activity_at = chat.last_activity_at.max(message.sent_at);
+    if message.sender == Sender::Customer {
+        chat.last_customer_message_at = chat.last_customer_message_at.max(Some(message.sent_at));
+    }
+    chat.updated_at = chat.updated_at.max(message.sent_at);
+    save(&tx, &chat)?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn list_messages(
+    conn: &Connection,
+    tenant: UserId,
+    chat: ChatId,
+    query: &MessageQuery,
+) -> Result<Page<Message>> {
+    // The chat must be the tenant's: an empty page would hide a wrong id.
+    get_chat(conn, tenant, chat)?;
+    let limit = Page::<Message>::limit(query.limit);
+    let (after_at, after_id) = query
+        .after
+        .as_ref()
+        .map_or((i64::MIN, String::new()), |cursor| (cursor.at.as_millis(), cursor.id.clone()));
+    let mut items: Vec<Message> = docs_of(
+        conn,
+        "SELECT doc FROM messages WHERE chat_id = ?1 AND user_id = ?2 \
+         AND (sent_at > ?3 OR (sent_at = ?3 AND id > ?4)) ORDER BY sent_at, id LIMIT ?5",
+        params![chat.to_string(), tenant.to_string(), after_at, after_id, (limit + 1) as i64],
+    )?;
+    let next = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        items.last().map(|m| Cursor { at: m.sent_at, id: m.id.to_string() })
+    });
+    Ok(Page { items, next: next.flatten() })
+}
+
+pub(super) fn set_message_delivery(
+    conn: &mut Connection,
+    tenant: UserId,
+    id: MessageId,
+    delivery: DeliveryState,
+    platform_message_id: Option<String>,
+    error: Option<String>,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    let sql = "SELECT doc FROM messages WHERE id = ?1 AND user_id = ?2";
+    let mut message: Message = found(doc_of(&tx, sql, [id.to_string(), tenant.to_string()])?, "message")?;
+    message.delivery = delivery;
+    if platform_message_id.is_some() {
+        message.platform_message_id = platform_message_id;
+    }
+    message.error = error;
+    tx.prepare_cached("UPDATE messages SET platform_message_id = ?2, doc = ?3 WHERE id = ?1")?
+        .execute(params![id.to_string(), message.platform_message_id, to_json(&message)?])
+        .map_err(|e| conflict_as(e, "another message has this platform message id"))?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! The durable inbox: idempotent enqueue, and conversation leases for the workers.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::users::{parse_id, timestamp};
+use super::{Result, from_json, to_json};
+use crate::model::{Enqueued, InboxClaim, InboxEvent, InboxStatus, LeaseId, NewInboxEvent, Platform, Timestamp};
+use crate::store::StoreError;
+
+/// Events a worker may take: waiting and due, or held under a lease (which counts
+/// only if the lease has expired: the claim checks the lease table).
+const CLAIMABLE: &str = "((status = 'pending' AND available_at <= :now) OR status = 'leased')";
+
+pub(super) fn enqueue(conn: &Connection, event: &NewInboxEvent) -> Result<Enqueued> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO inbox (key, user_id, platform, conversation, occurred_at, received_at, payload, status, \
+             available_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?6) ON CONFLICT (key) DO NOTHING",
+        )?
+        .execute(params![
+            event.key,
+            event.user_id.to_string(),
+            event.platform.as_str(),
+            event.conversation,
+            event.occurred_at.as_millis(),
+            event.received_at.as_millis(),
+            to_json(&event.payload)?
+        ])?;
+    Ok(if inserted == 1 { Enqueued::New } else { Enqueued::Duplicate })
+}
+
+pub(super) fn claim(
+    conn: &mut Connection,
+    owner: String,
+    now: Timestamp,
+    lease_for: Duration,
+    max_events: usize,
+) -> Result<Option<InboxClaim>> {
+    let tx = conn.transaction()?;
+    let now_ms = now.as_millis();
+    let conversation: Option<String> = tx
+        .prepare_cached(&format!(
+            "SELECT conversation FROM inbox AS event WHERE {CLAIMABLE} AND NOT EXISTS ( \
+                 SELECT 1 FROM inbox_leases AS held \
+                 WHERE held.conversation = event.conversation AND held.lease_until > :now) \
+             ORDER BY occurred_at, key LIMIT 1"
+        ))?
+        .query_row(rusqlite::named_params! { ":now": now_ms }, |row| row.get(0))
+        .optional()?;
+    let Some(conversation) = conversation else { return Ok(None) };
+
+    let lease = LeaseId::new();
+    let lease_until = now.add(lease_for);
+    tx.prepare_cached(
+        "INSERT INTO inbox_leases (conversation, lease, owner, lease_until) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (conversation) DO UPDATE SET lease = excluded.lease, owner = excluded.owner, \
+         lease_until = excluded.lease_until",
+    )?
+    .execute(params![conversation, lease.to_string(), owner, lease_until.as_millis()])?;
+
+    // Holding the conversation now, events still marked leased belong to a lease that
+    // expired: they are taken again.
+    let events = tx
+        .prepare_cached(&format!(
+            "UPDATE inbox SET status = 'leased', lease = :lease, attempts = attempts + 1 WHERE key IN ( \
+                 SELECT key FROM inbox WHERE conversation = :conversation AND {CLAIMABLE} \
+                 ORDER BY occurred_at, key LIMIT :max) \
+             RETURNING {COLUMNS}"
+        ))?
+        .query_map(
+            rusqlite::named_params! {
+                ":lease": lease.to_string(),
+                ":conversation": conversation,
+                ":now": now_ms,
+                ":max": i64::try_from(max_events.max(1)).unwrap_or(i64::MAX),
+            },
+            read_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut events = events.into_iter().collect::<Result<Vec<_>>>()?;
+    // RETURNING gives no order: put them back in the order they happened.
+    events.sort_by(|a, b| (a.occurred_at, &a.key).cmp(&(b.occurred_at, &b.key)));
+    tx.commit()?;
+    Ok(Some(InboxClaim { lease, conversation, owner, lease_until, events }))
+}
+
+pub(super) fn extend(conn: &Connection, lease: LeaseId, until: Timestamp) -> Result<()> {
+    let changed = conn
+        .prepare_cached("UPDATE inbox_leases SET lease_until = ?2 WHERE lease = ?1")?
+        .execute(params![lease.to_string(), until.as_millis()])?;
+    held(changed)
+}
+
+pub(super) fn complete(conn: &Connection, lease: LeaseId, key: &str) -> Result<()> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE inbox SET status = 'done', lease = NULL, last_error = NULL \
+             WHERE key = ?1 AND lease = ?2 AND status = 'leased'",
+        )?
+        .execute(params![key, lease.to_string()])?;
+    held(changed)
+}
+
+pub(super) fn fail(
+    conn: &Connection,
+    lease: LeaseId,
+    key: &str,
+    error: &str,
+    retry_at: Option<Timestamp>,
+) -> Result<()> {
+    let (status, available_at) = match retry_at {
+        Some(at) => (InboxStatus::Pending, Some(at.as_millis())),
+        None => (InboxStatus::Failed, None),
+    };
+    let changed = conn
+        .prepare_cached(
+            "UPDATE inbox SET status = ?3, lease = NULL, last_error = ?4, \
+             available_at = coalesce(?5, available_at) WHERE key = ?1 AND lease = ?2 AND status = 'leased'",
+        )?
+        .execute(params![key, lease.to_string(), status.as_str(), error, available_at])?;
+    held(changed)
+}
+
+pub(super) fn release(conn: &mut Connection, lease: LeaseId) -> Result<()> {
+    let tx = conn.transaction()?;
+    tx.prepare_cached("UPDATE inbox SET status = 'pending', lease = NULL WHERE lease = ?1 AND status = 'leased'")?
+        .execute([lease.to_string()])?;
+    tx.prepare_cached("DELETE FROM inbox_leases WHERE lease = ?1")?.execute([lease.to_string()])?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn get(conn: &Connection, key: &str) -> Result<InboxEvent> {
+    let row = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM inbox WHERE key = ?1"))?
+        .query_row([key], read_row)
+        .optional()?;
+    row.ok_or(StoreError::NotFound { what: "inbox event" })?
+}
+
+fn held(changed: usize) -> Result<()> {
+    if changed == 0 {
+        return Err(StoreError::Conflict("the inbox lease was lost: another worker holds the conversation".into()));
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "key, user_id, platform, conversation, occurred_at, received_at, payload, status, attempts, \
+                       last_error, available_at, lease";
+
+/// One inbox row; the outer error is SQLite's, the inner one a record we cannot read.
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<InboxEvent>> {
+    let platform: String = row.get(2)?;
+    let status: String = row.get(7)?;
+    let payload: String = row.get(6)?;
+    let (user_id, lease): (String, Option<String>) = (row.get(1)?, row.get(11)?);
+    let (occurred, received, available): (i64, i64, i64) = (row.get(4)?, row.get(5)?, row.get(10)?);
+    let (key, conversation, attempts, last_error) = (row.get(0)?, row.get(3)?, row.get(8)?, row.get(9)?);
+    Ok((|| {
+        Ok(InboxEvent {
+            key,
+            user_id: parse_id(&user_id)?,
+            platform: Platform::parse(&platform)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown platform {platform:?}")))?,
+            conversation,
+            occurred_at: timestamp(occurred)?,
+            payload: from_json(&payload)?,
+            received_at: timestamp(received)?,
+            status: InboxStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown inbox status {status:?}")))?,
+            attempts,
+            last_error,
+            available_at: timestamp(available)?,
+            lease: lease.as_deref().map(parse_id).transpose()?,
+        })
+    })())
+}

@@ -1,0 +1,206 @@
+//! Chats and messages: atomic find-or-create, updates, listings, deduplication.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use closer_core::model::{
+    CampaignId, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, DeliveryState, LeadReason, LeadScore,
+    MessageQuery, Money, Sender,
+};
+use closer_core::store::{Store, StoreError};
+
+use crate::fixtures::{at, message, new_chat, user};
+
+pub async fn find_or_create_is_atomic_under_concurrency(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.find_or_create_chat(&new_chat(ana.id, "psid-42")).await })
+        })
+        .collect();
+    let mut ids = HashSet::new();
+    let mut created = 0;
+    for task in tasks {
+        let (chat, was_created) = task.await.expect("join").expect("find or create");
+        ids.insert(chat.id);
+        created += usize::from(was_created);
+    }
+    assert_eq!(ids.len(), 1, "one chat for one customer");
+    assert_eq!(created, 1, "exactly one call created it");
+    assert_eq!(store.list_chats(ana.id, &ChatQuery::default()).await.expect("list").items.len(), 1);
+
+    // The same customer id with another business, or on another platform, is another chat.
+    let bob = user(&*store, "bob@shop.example").await;
+    let (bobs, created) = store.find_or_create_chat(&new_chat(bob.id, "psid-42")).await.expect("bob's");
+    assert!(created && !ids.contains(&bobs.id));
+    let mut on_sandbox = new_chat(ana.id, "psid-42");
+    on_sandbox.platform = closer_core::model::Platform::Sandbox;
+    let (other, created) = store.find_or_create_chat(&on_sandbox).await.expect("sandbox");
+    assert!(created && !ids.contains(&other.id));
+
+    let mut blank = new_chat(ana.id, "");
+    blank.customer_id = "  ".into();
+    assert!(matches!(store.find_or_create_chat(&blank).await, Err(StoreError::Invalid(_))));
+}
+
+pub async fn chat_updates_apply_and_validate(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");
+    let lead = LeadScore { score: 72, reasons: vec![LeadReason { signal: "asked the price".into(), points: 15 }] };
+    let conversion = Conversion {
+        converted: true,
+        order_value: Some(Money { amount_minor: 4_990, currency: "USD".into() }),
+        converted_at: Some(at(30)),
+    };
+    let update = ChatUpdate {
+        status: Some(ChatStatus::Converted),
+        mode: Some(ChatMode::Human),
+        lead: Some(lead.clone()),
+        conversion: Some(conversion.clone()),
+        handoff_requested: Some(true),
+        ..ChatUpdate::default()
+    };
+    let updated = store.update_chat(ana.id, chat.id, &update, at(30)).await.expect("update");
+    assert_eq!(
+        (updated.status, updated.mode, &updated.lead, &updated.conversion, updated.handoff_requested),
+        (ChatStatus::Converted, ChatMode::Human, &lead, &conversion, true)
+    );
+    assert_eq!(updated.updated_at, at(30));
+    assert_eq!(updated.customer_name, chat.customer_name, "unset fields stay");
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("get"), updated);
+
+    let bad = ChatUpdate { lead: Some(LeadScore { score: 101, reasons: vec![] }), ..ChatUpdate::default() };
+    assert!(matches!(store.update_chat(ana.id, chat.id, &bad, at(31)).await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("get"), updated, "a refused update changes nothing");
+}
+
+pub async fn chat_listing_filters_and_pages_without_gaps(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let campaign = CampaignId::new();
+    let mut expected = Vec::new();
+    for i in 0..25u64 {
+        let mut new = new_chat(ana.id, &format!("psid-{i:02}"));
+        new.customer_name = if i == 7 { "Zoë Ångström".into() } else { format!("Customer {i}") };
+        new.campaign_id = (i % 5 == 0).then_some(campaign);
+        let (chat, _) = store.find_or_create_chat(&new).await.expect("chat");
+        // Three chats share each activity time, so the page edges fall inside ties.
+        let when = at(i / 3);
+        store.append_message(&message(ana.id, chat.id, Sender::Customer, "hi", when)).await.expect("message");
+        let update = ChatUpdate {
+            lead: Some(LeadScore { score: u8::try_from(i * 4).expect("small"), reasons: vec![] }),
+            mode: (i % 2 == 0).then_some(ChatMode::Human),
+            status: (i >= 20).then_some(ChatStatus::Qualified),
+            ..ChatUpdate::default()
+        };
+        expected.push(store.update_chat(ana.id, chat.id, &update, when).await.expect("update"));
+    }
+    expected.sort_by(|a, b| (b.last_activity_at, b.id).cmp(&(a.last_activity_at, a.id)));
+
+    // Page through everything, 4 at a time.
+    let mut seen = Vec::new();
+    let mut query = ChatQuery { limit: Some(4), ..ChatQuery::default() };
+    loop {
+        let page = store.list_chats(ana.id, &query).await.expect("page");
+        assert!(page.items.len() <= 4);
+        seen.extend(page.items);
+        match page.next {
+            Some(cursor) => query.after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected, "every chat once, newest activity first");
+
+    let ids = |query: ChatQuery| {
+        let store = Arc::clone(&store);
+        async move {
+            let page = store.list_chats(ana.id, &query).await.expect("list");
+            page.items.iter().map(|c| c.customer_id.clone()).collect::<Vec<_>>()
+        }
+    };
+    let mut hot = ids(ChatQuery { min_score: Some(80), ..ChatQuery::default() }).await;
+    hot.sort();
+    assert_eq!(hot, ["psid-20", "psid-21", "psid-22", "psid-23", "psid-24"]);
+    let qualified_human =
+        ids(ChatQuery { status: Some(ChatStatus::Qualified), mode: Some(ChatMode::Human), ..ChatQuery::default() })
+            .await;
+    assert_eq!(qualified_human, ["psid-24", "psid-22", "psid-20"]);
+    let in_campaign = ids(ChatQuery { campaign_id: Some(campaign), ..ChatQuery::default() }).await;
+    assert_eq!(in_campaign, ["psid-20", "psid-15", "psid-10", "psid-05", "psid-00"]);
+    let found = ids(ChatQuery { search: Some("zoË ÅNG".into()), ..ChatQuery::default() }).await;
+    assert_eq!(found, ["psid-07"], "case-insensitive, beyond ASCII");
+    let by_id = ids(ChatQuery { search: Some("PSID-1".into()), limit: Some(3), ..ChatQuery::default() }).await;
+    assert_eq!(by_id, ["psid-19", "psid-18", "psid-17"]);
+}
+
+pub async fn messages_append_in_order_and_deduplicate(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");
+    let mut written = Vec::new();
+    // Out of order, as platforms deliver: the listing is by time all the same.
+    for (i, second) in [5u64, 1, 3, 2, 4, 0].into_iter().enumerate() {
+        let sender = if i % 2 == 0 { Sender::Customer } else { Sender::Ai };
+        let mut m = message(ana.id, chat.id, sender, &format!("message at {second}"), at(second));
+        m.platform_message_id = Some(format!("m_{second}"));
+        store.append_message(&m).await.expect("append");
+        written.push(m);
+    }
+    written.sort_by_key(|m| (m.sent_at, m.id));
+
+    let chat_now = store.get_chat(ana.id, chat.id).await.expect("chat");
+    assert_eq!(chat_now.message_count, 6);
+    assert_eq!(chat_now.last_activity_at, at(5), "the latest message time, whatever the arrival order");
+    assert_eq!(chat_now.last_customer_message_at, Some(at(5)));
+
+    let first = store.list_messages(ana.id, chat.id, &MessageQuery { limit: Some(4), after: None }).await.expect("page");
+    let rest = store.list_messages(ana.id, chat.id, &MessageQuery { limit: Some(4), after: first.next.clone() }).await;
+    let rest = rest.expect("page");
+    assert_eq!(rest.next, None);
+    assert_eq!([first.items, rest.items].concat(), written);
+
+    // A redelivered platform message is refused and changes nothing.
+    let mut again = message(ana.id, chat.id, Sender::Customer, "dup", at(9));
+    again.platform_message_id = Some("m_3".into());
+    assert!(matches!(store.append_message(&again).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat").message_count, 6);
+    let original = store.find_message_by_platform_id(ana.id, "m_3").await.expect("find").expect("stored");
+    assert_eq!(original.text, "message at 3");
+
+    // Messages without a platform id never clash with each other.
+    for _ in 0..2 {
+        store.append_message(&message(ana.id, chat.id, Sender::Business, "by hand", at(10))).await.expect("append");
+    }
+    let too_long = message(ana.id, chat.id, Sender::Ai, &"x".repeat(20_001), at(11));
+    assert!(matches!(store.append_message(&too_long).await, Err(StoreError::Invalid(_))));
+    let unknown_chat = message(ana.id, closer_core::model::ChatId::new(), Sender::Ai, "lost", at(12));
+    assert!(matches!(store.append_message(&unknown_chat).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat").message_count, 8);
+}
+
+pub async fn delivery_state_is_recorded(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");
+    let reply = message(ana.id, chat.id, Sender::Ai, "Hello!", at(1));
+    store.append_message(&reply).await.expect("append");
+
+    store.set_message_delivery(ana.id, reply.id, DeliveryState::Sent, Some("m_out_1"), None).await.expect("sent");
+    let sent = store.find_message_by_platform_id(ana.id, "m_out_1").await.expect("find").expect("by new id");
+    assert_eq!((sent.id, sent.delivery), (reply.id, DeliveryState::Sent));
+
+    store.set_message_delivery(ana.id, reply.id, DeliveryState::Read, None, None).await.expect("read");
+    let read = store.find_message_by_platform_id(ana.id, "m_out_1").await.expect("find").expect("id kept");
+    assert_eq!(read.delivery, DeliveryState::Read);
+
+    let failed = message(ana.id, chat.id, Sender::Ai, "Hello again", at(2));
+    store.append_message(&failed).await.expect("append");
+    store
+        .set_message_delivery(ana.id, failed.id, DeliveryState::Failed, None, Some("(#551) person unavailable"))
+        .await
+        .expect("failed");
+    let page = store.list_messages(ana.id, chat.id, &MessageQuery::default()).await.expect("list");
+    let stored = page.items.iter().find(|m| m.id == failed.id).expect("listed");
+    assert_eq!((stored.delivery, stored.error.as_deref()), (DeliveryState::Failed, Some("(#551) person unavailable")));
+    let unknown = closer_core::model::MessageId::new();
+    let missing = store.set_message_delivery(ana.id, unknown, DeliveryState::Sent, None, None).await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })));
+}

@@ -1,0 +1,1 @@
+//! The Closer operator console.
