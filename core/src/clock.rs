@@ -37,7 +37,7 @@ impl ManualClock {
 
     pub fn advance(&self, by: std::time::Duration) {
         let mut now = self.lock();
-        *now = now.add(by);
+        *now = *now + by;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Timestamp> {

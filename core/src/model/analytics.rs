@@ -21,8 +21,14 @@ pub struct Metrics {
 
 impl Metrics {
     /// The names as stored, for backends that increment field by field.
-    pub const FIELDS: [&'static str; 6] =
-        ["messages_sent", "messages_received", "conversations_started", "leads", "conversions", "revenue_minor"];
+    pub const FIELDS: [&'static str; 6] = [
+        "messages_sent",
+        "messages_received",
+        "conversations_started",
+        "leads",
+        "conversions",
+        "revenue_minor",
+    ];
 
     pub fn values(&self) -> [i64; 6] {
         [

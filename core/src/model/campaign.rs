@@ -311,7 +311,10 @@ mod tests {
     fn activation_needs_name_price_and_greeting() {
         let mut c = Campaign::draft(UserId::new(), "Empty", Platform::Facebook, Timestamp::now());
         let err = c.transition(Transition::Activate, Timestamp::now()).expect_err("not ready");
-        assert_eq!(err, TransitionError::NotReady { missing: vec!["product.name", "product.price", "flow.greeting"] });
+        assert_eq!(
+            err,
+            TransitionError::NotReady { missing: vec!["product.name", "product.price", "flow.greeting"] }
+        );
         assert_eq!(c.status, CampaignStatus::Draft);
     }
 
@@ -326,14 +329,21 @@ mod tests {
 
     #[test]
     fn invalid_values_are_refused_with_the_field() {
-        let cases: [(&str, fn(&mut Campaign)); 6] = [
+        type Spoil = fn(&mut Campaign);
+        let cases: [(&str, Spoil); 6] = [
             ("name", |c| c.name = "  ".into()),
-            ("product.price.amount_minor", |c| c.product.price = Some(Money { amount_minor: -1, currency: "USD".into() })),
-            ("product.price.currency", |c| c.product.price = Some(Money { amount_minor: 1, currency: "dollars".into() })),
+            ("product.price.amount_minor", |c| {
+                c.product.price = Some(Money { amount_minor: -1, currency: "USD".into() });
+            }),
+            ("product.price.currency", |c| {
+                c.product.price = Some(Money { amount_minor: 1, currency: "dollars".into() });
+            }),
             ("product.features[1]", |c| c.product.features = vec!["ok".into(), String::new()]),
             ("flow.qualification_questions[0].options[0]", |c| {
-                c.flow.qualification_questions =
-                    vec![QualificationQuestion { question: "Which phone?".into(), options: vec!["x".repeat(21)] }];
+                c.flow.qualification_questions = vec![QualificationQuestion {
+                    question: "Which phone?".into(),
+                    options: vec!["x".repeat(21)],
+                }];
             }),
             ("product.description", |c| c.product.description = "x".repeat(TEXT_MAX + 1)),
         ];

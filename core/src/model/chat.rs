@@ -324,7 +324,8 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let cursor = Cursor { at: Timestamp::from_millis(1_700_000_000_123).expect("in range"), id: "abc".into() };
+        let cursor =
+            Cursor { at: Timestamp::from_millis(1_700_000_000_123).expect("in range"), id: "abc".into() };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         for bad in ["", "abc", "12_", "x_abc", "99999999999999999999_a"] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
@@ -340,7 +341,8 @@ mod tests {
 
     #[test]
     fn updates_are_validated() {
-        let over = ChatUpdate { lead: Some(LeadScore { score: 101, reasons: vec![] }), ..ChatUpdate::default() };
+        let over =
+            ChatUpdate { lead: Some(LeadScore { score: 101, reasons: vec![] }), ..ChatUpdate::default() };
         assert_eq!(over.validate().expect_err("score").field, "lead.score");
         let negative = ChatUpdate {
             conversion: Some(Conversion {

@@ -17,14 +17,15 @@ pub use campaign::{
     TransitionError,
 };
 pub use chat::{
-    Chat, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, DeliveryState, LeadReason, LeadScore,
-    Message, MessageQuery, NewChat, Page, Sender,
+    Chat, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, DeliveryState, LeadReason,
+    LeadScore, Message, MessageQuery, NewChat, Page, Sender,
 };
 pub use ids::{CampaignId, ChatId, DocumentId, IntegrationId, LeaseId, MessageId, SessionId, UserId};
 pub use inbox::{Enqueued, InboxClaim, InboxEvent, InboxStatus, NewInboxEvent};
 pub use integration::{Integration, IntegrationStatus, Platform, SealedToken};
 pub use time::Timestamp;
 pub use user::{
-    BusinessInfo, Document, DocumentMeta, Email, PasswordHash, Role, Session, SessionTokens, TokenHash, TokenKind, User,
+    BusinessInfo, Document, DocumentMeta, Email, PasswordHash, Role, Session, SessionTokens, TokenHash,
+    TokenKind, User,
 };
 pub use validate::{Problem, ValidationError};

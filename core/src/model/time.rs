@@ -52,23 +52,29 @@ impl Timestamp {
         self.0.hour() as usize
     }
 
-    /// This instant moved forward; saturates at the end of time.
-    #[must_use]
-    pub fn add(self, by: Duration) -> Self {
-        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
-        Self(self.0.checked_add_signed(by).unwrap_or(DateTime::<Utc>::MAX_UTC))
-    }
-
-    /// This instant moved back; saturates at the start of time.
-    #[must_use]
-    pub fn sub(self, by: Duration) -> Self {
-        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
-        Self(self.0.checked_sub_signed(by).unwrap_or(DateTime::<Utc>::MIN_UTC))
-    }
-
     /// The time from `earlier` to this instant, zero when `earlier` is later.
     pub fn since(self, earlier: Self) -> Duration {
         (self.0 - earlier.0).to_std().unwrap_or(Duration::ZERO)
+    }
+}
+
+/// Moves forward; saturates at the end of time.
+impl std::ops::Add<Duration> for Timestamp {
+    type Output = Self;
+
+    fn add(self, by: Duration) -> Self {
+        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        Self(self.0.checked_add_signed(by).unwrap_or(DateTime::<Utc>::MAX_UTC))
+    }
+}
+
+/// Moves back; saturates at the start of time.
+impl std::ops::Sub<Duration> for Timestamp {
+    type Output = Self;
+
+    fn sub(self, by: Duration) -> Self {
+        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        Self(self.0.checked_sub_signed(by).unwrap_or(DateTime::<Utc>::MIN_UTC))
     }
 }
 

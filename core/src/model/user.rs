@@ -18,7 +18,9 @@ impl Email {
 
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
         let email = text.trim().to_lowercase();
-        let malformed = || ValidationError::new("email", Problem::Malformed { expected: "an address like name@example.com" });
+        let malformed = || {
+            ValidationError::new("email", Problem::Malformed { expected: "an address like name@example.com" })
+        };
         if email.is_empty() {
             return Err(ValidationError::new("email", Problem::Empty));
         }
@@ -119,10 +121,11 @@ impl BusinessInfo {
         validate::optional("description", &self.description, TEXT_MAX)?;
         validate::optional("website", &self.website, 2_000)?;
         validate::optional("phone", &self.phone, 40)?;
-        if !self.phone.is_empty()
-            && !self.phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
-        {
-            return Err(ValidationError::new("phone", Problem::Malformed { expected: "digits, spaces and + - ( ) ." }));
+        if !self.phone.is_empty() && !self.phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+            return Err(ValidationError::new(
+                "phone",
+                Problem::Malformed { expected: "digits, spaces and + - ( ) ." },
+            ));
         }
         Ok(())
     }
@@ -213,7 +216,13 @@ impl Document {
         if self.content.len() > Self::MAX_BYTES {
             return Err(ValidationError::new(
                 "content",
-                Problem::NotAllowed { reason: format!("is {} bytes; the limit is {} bytes (1 MiB)", self.content.len(), Self::MAX_BYTES) },
+                Problem::NotAllowed {
+                    reason: format!(
+                        "is {} bytes; the limit is {} bytes (1 MiB)",
+                        self.content.len(),
+                        Self::MAX_BYTES
+                    ),
+                },
             ));
         }
         Ok(())
@@ -283,7 +292,8 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "plain", "@example.com", "a@", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b@c.com"] {
+        for bad in ["", "plain", "@example.com", "a@", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b@c.com"]
+        {
             let err = Email::parse(bad).expect_err(bad);
             assert_eq!(err.field, "email", "{bad}");
         }

@@ -14,11 +14,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::model::{
-    AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId, ChatQuery,
-    ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim, InboxEvent,
-    Integration, IntegrationId, IntegrationStatus, LeaseId, Message, MessageId, MessageQuery, Metrics, NewChat,
-    NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, User, UserId,
-    ValidationError,
+    AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
+    ChatQuery, ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim,
+    InboxEvent, Integration, IntegrationId, IntegrationStatus, LeaseId, Message, MessageId, MessageQuery,
+    Metrics, NewChat, NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash,
+    TokenKind, User, UserId, ValidationError,
 };
 
 #[cfg(feature = "mongodb")]
@@ -112,7 +112,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn get_integration(&self, tenant: UserId, id: IntegrationId) -> Result<Integration>;
     async fn list_integrations(&self, tenant: UserId) -> Result<Vec<Integration>>;
     /// Not tenant-scoped: a webhook names only the page, and this finds its business.
-    async fn find_integration_by_page(&self, platform: Platform, page_id: &str) -> Result<Option<Integration>>;
+    async fn find_integration_by_page(
+        &self,
+        platform: Platform,
+        page_id: &str,
+    ) -> Result<Option<Integration>>;
     async fn set_integration_status(
         &self,
         tenant: UserId,
@@ -147,7 +151,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// this call created it.
     async fn find_or_create_chat(&self, new: &NewChat) -> Result<(Chat, bool)>;
     async fn get_chat(&self, tenant: UserId, id: ChatId) -> Result<Chat>;
-    async fn update_chat(&self, tenant: UserId, id: ChatId, update: &ChatUpdate, now: Timestamp) -> Result<Chat>;
+    async fn update_chat(
+        &self,
+        tenant: UserId,
+        id: ChatId,
+        update: &ChatUpdate,
+        now: Timestamp,
+    ) -> Result<Chat>;
     /// Newest activity first, with a cursor for the next page.
     async fn list_chats(&self, tenant: UserId, query: &ChatQuery) -> Result<Page<Chat>>;
 
@@ -155,9 +165,17 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// a message with the same platform message id is stored already.
     async fn append_message(&self, message: &Message) -> Result<()>;
     /// Oldest first, with a cursor for the next page.
-    async fn list_messages(&self, tenant: UserId, chat: ChatId, query: &MessageQuery) -> Result<Page<Message>>;
-    async fn find_message_by_platform_id(&self, tenant: UserId, platform_message_id: &str)
-    -> Result<Option<Message>>;
+    async fn list_messages(
+        &self,
+        tenant: UserId,
+        chat: ChatId,
+        query: &MessageQuery,
+    ) -> Result<Page<Message>>;
+    async fn find_message_by_platform_id(
+        &self,
+        tenant: UserId,
+        platform_message_id: &str,
+    ) -> Result<Option<Message>>;
     /// Records how far an outgoing message got (and the platform's id once it has
     /// one), or why it failed.
     async fn set_message_delivery(
@@ -187,11 +205,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Keeps a lease alive for longer work; Conflict if it was lost.
     async fn inbox_extend(&self, lease: LeaseId, until: Timestamp) -> Result<()>;
     /// Marks one claimed event handled; Conflict if the lease was lost meanwhile.
+    /// When it was the last event the lease held, the lease ends: the conversation is
+    /// free again without a call to [`Store::inbox_release`].
     async fn inbox_complete(&self, lease: LeaseId, key: &str) -> Result<()>;
     /// Records a failed attempt: back to waiting from `retry_at`, or given up
-    /// (`Failed`) when `retry_at` is `None`. Conflict if the lease was lost.
-    async fn inbox_fail(&self, lease: LeaseId, key: &str, error: &str, retry_at: Option<Timestamp>) -> Result<()>;
-    /// Lets go of the conversation; events still leased under it wait again.
+    /// (`Failed`) when `retry_at` is `None`. Conflict if the lease was lost. Ends the
+    /// lease after its last event, as [`Store::inbox_complete`] does.
+    async fn inbox_fail(
+        &self,
+        lease: LeaseId,
+        key: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// Lets go of the conversation before all its events are handled (shutdown, an
+    /// error): the events still leased wait again. A lease already ended is no error.
     async fn inbox_release(&self, lease: LeaseId) -> Result<()>;
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent>;
 

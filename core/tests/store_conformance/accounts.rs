@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use closer_core::model::{
-    BusinessInfo, ChatUpdate, Document, DocumentId, Email, Integration, IntegrationId, IntegrationStatus,
-    MessageQuery, Platform, SealedToken, Session, SessionId, SessionTokens, TokenHash, TokenKind,
+    BusinessInfo, CampaignStats, ChatQuery, ChatUpdate, Document, DocumentId, Email, Integration,
+    IntegrationId, IntegrationStatus, MessageQuery, Platform, SealedToken, Session, SessionId, SessionTokens,
+    TokenHash, TokenKind,
 };
 use closer_core::store::{Store, StoreError};
 
@@ -57,37 +58,65 @@ fn tokens(tag: &str) -> SessionTokens {
 
 pub async fn sessions_rotate_once_and_revoke(store: Arc<dyn Store>) {
     let ana = user(&*store, "ana@shop.example").await;
-    let session = Session { id: SessionId::new(), user_id: ana.id, tokens: tokens("1"), created_at: t0(), rotated_at: t0() };
+    let session = Session {
+        id: SessionId::new(),
+        user_id: ana.id,
+        tokens: tokens("1"),
+        created_at: t0(),
+        rotated_at: t0(),
+    };
     store.create_session(&session).await.expect("create");
     let found = store.find_session(TokenKind::Access, &TokenHash("access-1".into())).await.expect("find");
     assert_eq!(found.as_ref(), Some(&session));
     let found = store.find_session(TokenKind::Refresh, &TokenHash("refresh-1".into())).await.expect("find");
     assert_eq!(found.as_ref(), Some(&session));
     // The kinds are not interchangeable.
-    assert_eq!(store.find_session(TokenKind::Access, &TokenHash("refresh-1".into())).await.expect("find"), None);
+    assert_eq!(
+        store.find_session(TokenKind::Access, &TokenHash("refresh-1".into())).await.expect("find"),
+        None
+    );
 
-    let rotated =
-        store.rotate_session(session.id, &TokenHash("refresh-1".into()), &tokens("2"), at(10)).await.expect("rotate");
+    let rotated = store
+        .rotate_session(session.id, &TokenHash("refresh-1".into()), &tokens("2"), at(10))
+        .await
+        .expect("rotate");
     assert_eq!(rotated.tokens, tokens("2"));
     assert_eq!(rotated.rotated_at, at(10));
-    assert_eq!(store.find_session(TokenKind::Refresh, &TokenHash("refresh-1".into())).await.expect("find"), None);
+    assert_eq!(
+        store.find_session(TokenKind::Refresh, &TokenHash("refresh-1".into())).await.expect("find"),
+        None
+    );
     let replay = store.rotate_session(session.id, &TokenHash("refresh-1".into()), &tokens("3"), at(20)).await;
     assert!(matches!(replay, Err(StoreError::Conflict(_))), "a refresh token works once: {replay:?}");
 
     // Another business cannot revoke it.
     let bob = user(&*store, "bob@shop.example").await;
     assert!(matches!(store.revoke_session(bob.id, session.id).await, Err(StoreError::NotFound { .. })));
-    assert!(store.find_session(TokenKind::Access, &TokenHash("access-2".into())).await.expect("find").is_some());
+    assert!(
+        store.find_session(TokenKind::Access, &TokenHash("access-2".into())).await.expect("find").is_some()
+    );
 
     store.revoke_session(ana.id, session.id).await.expect("revoke");
-    assert_eq!(store.find_session(TokenKind::Access, &TokenHash("access-2".into())).await.expect("find"), None);
+    assert_eq!(
+        store.find_session(TokenKind::Access, &TokenHash("access-2".into())).await.expect("find"),
+        None
+    );
 
     for tag in ["a", "b"] {
-        let s = Session { id: SessionId::new(), user_id: ana.id, tokens: tokens(tag), created_at: t0(), rotated_at: t0() };
+        let s = Session {
+            id: SessionId::new(),
+            user_id: ana.id,
+            tokens: tokens(tag),
+            created_at: t0(),
+            rotated_at: t0(),
+        };
         store.create_session(&s).await.expect("create");
     }
     assert_eq!(store.revoke_sessions(ana.id).await.expect("revoke all"), 2);
-    assert_eq!(store.find_session(TokenKind::Access, &TokenHash("access-a".into())).await.expect("find"), None);
+    assert_eq!(
+        store.find_session(TokenKind::Access, &TokenHash("access-a".into())).await.expect("find"),
+        None
+    );
 }
 
 fn document(owner: closer_core::model::UserId, name: &str, content: &str) -> Document {
@@ -162,19 +191,25 @@ pub async fn integrations_route_pages_to_one_business(store: Arc<dyn Store>) {
     let routed = store.find_integration_by_page(Platform::Facebook, "1001").await.expect("find");
     assert_eq!(routed.map(|i| i.user_id), Some(ana.id));
 
-    store.set_integration_status(ana.id, page.id, IntegrationStatus::NeedsReconnect, at(5)).await.expect("status");
+    store
+        .set_integration_status(ana.id, page.id, IntegrationStatus::NeedsReconnect, at(5))
+        .await
+        .expect("status");
     let stored = store.get_integration(ana.id, page.id).await.expect("get");
     assert_eq!((stored.status, stored.updated_at), (IntegrationStatus::NeedsReconnect, at(5)));
 
     // …but can connect one its owner let go of.
-    store.set_integration_status(ana.id, page.id, IntegrationStatus::Disconnected, at(6)).await.expect("status");
+    store
+        .set_integration_status(ana.id, page.id, IntegrationStatus::Disconnected, at(6))
+        .await
+        .expect("status");
     let taken = store.upsert_integration(&integration(bob.id, "1001")).await.expect("take over");
     assert_eq!(taken.user_id, bob.id);
     assert!(store.list_integrations(ana.id).await.expect("list").is_empty());
 }
 
 /// For every kind of record that has an id: business B using business A's id gets
-/// NotFound, and A's record is unchanged.
+/// `NotFound`, and A's record is unchanged.
 pub async fn tenants_never_see_each_others_records(store: Arc<dyn Store>) {
     let ana = user(&*store, "ana@shop.example").await;
     let bob = user(&*store, "bob@shop.example").await;
@@ -189,30 +224,62 @@ pub async fn tenants_never_see_each_others_records(store: Arc<dyn Store>) {
         assert!(matches!(result, Err(StoreError::NotFound { .. })), "{what}: {result:?}");
     };
     not_found("get campaign", store.get_campaign(bob.id, c.id).await.map(drop));
-    not_found("update campaign", store.update_campaign(&closer_core::model::Campaign { user_id: bob.id, name: "Mine".into(), ..c.clone() }).await.map(drop));
+    not_found(
+        "update campaign",
+        store
+            .update_campaign(&closer_core::model::Campaign {
+                user_id: bob.id,
+                name: "Mine".into(),
+                ..c.clone()
+            })
+            .await
+            .map(drop),
+    );
     not_found("delete campaign", store.delete_campaign(bob.id, c.id).await);
-    not_found("add stats", store.add_campaign_stats(bob.id, c.id, &Default::default()).await);
+    not_found("add stats", store.add_campaign_stats(bob.id, c.id, &CampaignStats::default()).await);
     not_found("get chat", store.get_chat(bob.id, chat.id).await.map(drop));
     not_found(
         "update chat",
-        store.update_chat(bob.id, chat.id, &ChatUpdate { mode: Some(closer_core::model::ChatMode::Human), ..ChatUpdate::default() }, at(1)).await.map(drop),
+        store
+            .update_chat(
+                bob.id,
+                chat.id,
+                &ChatUpdate { mode: Some(closer_core::model::ChatMode::Human), ..ChatUpdate::default() },
+                at(1),
+            )
+            .await
+            .map(drop),
     );
-    not_found("list messages", store.list_messages(bob.id, chat.id, &MessageQuery::default()).await.map(drop));
+    not_found(
+        "list messages",
+        store.list_messages(bob.id, chat.id, &MessageQuery::default()).await.map(drop),
+    );
     let mut foreign = crate::fixtures::message(bob.id, chat.id, closer_core::model::Sender::Ai, "hi", at(1));
     not_found("append message", store.append_message(&foreign).await);
     foreign.user_id = ana.id;
     store.append_message(&foreign).await.expect("A's own message");
     not_found(
         "message delivery",
-        store.set_message_delivery(bob.id, foreign.id, closer_core::model::DeliveryState::Failed, None, Some("x")).await,
+        store
+            .set_message_delivery(
+                bob.id,
+                foreign.id,
+                closer_core::model::DeliveryState::Failed,
+                None,
+                Some("x"),
+            )
+            .await,
     );
     not_found("get integration", store.get_integration(bob.id, page.id).await.map(drop));
-    not_found("integration status", store.set_integration_status(bob.id, page.id, IntegrationStatus::Disconnected, at(1)).await);
+    not_found(
+        "integration status",
+        store.set_integration_status(bob.id, page.id, IntegrationStatus::Disconnected, at(1)).await,
+    );
     not_found("get document", store.get_document(bob.id, doc.id).await.map(drop));
     not_found("delete document", store.delete_document(bob.id, doc.id).await);
 
     assert!(store.list_campaigns(bob.id, None).await.expect("list").is_empty());
-    assert!(store.list_chats(bob.id, &Default::default()).await.expect("list").items.is_empty());
+    assert!(store.list_chats(bob.id, &ChatQuery::default()).await.expect("list").items.is_empty());
     assert!(store.list_documents(bob.id).await.expect("list").is_empty());
     assert!(store.list_integrations(bob.id).await.expect("list").is_empty());
     assert_eq!(store.find_message_by_platform_id(bob.id, "none").await.expect("find"), None);

@@ -21,14 +21,28 @@ pub async fn increments_land_in_their_day_and_hour(store: Arc<dyn Store>) {
     store.record_analytics(ana.id, campaign, Platform::Facebook, t0(), &received).await.expect("record");
     store.record_analytics(ana.id, campaign, Platform::Facebook, at(60), &received).await.expect("record");
     store.record_analytics(ana.id, campaign, Platform::Facebook, at(3_600), &sale).await.expect("record");
-    store.record_analytics(ana.id, campaign, Platform::Facebook, at(86_400), &received).await.expect("record");
+    store
+        .record_analytics(ana.id, campaign, Platform::Facebook, at(86_400), &received)
+        .await
+        .expect("record");
 
-    let query = AnalyticsQuery { from: date("2026-11-20"), to: date("2026-11-21"), campaign_id: None, platform: None };
+    let query = AnalyticsQuery {
+        from: date("2026-11-20"),
+        to: date("2026-11-21"),
+        campaign_id: None,
+        platform: None,
+    };
     let days = store.analytics(ana.id, &query).await.expect("query");
     assert_eq!(days.len(), 2);
     let (first, second) = (&days[0], &days[1]);
-    assert_eq!((first.date, first.campaign_id, first.platform), (date("2026-11-20"), campaign, Platform::Facebook));
-    assert_eq!(first.totals, Metrics { messages_received: 2, conversions: 1, revenue_minor: 4_990, ..Metrics::default() });
+    assert_eq!(
+        (first.date, first.campaign_id, first.platform),
+        (date("2026-11-20"), campaign, Platform::Facebook)
+    );
+    assert_eq!(
+        first.totals,
+        Metrics { messages_received: 2, conversions: 1, revenue_minor: 4_990, ..Metrics::default() }
+    );
     assert_eq!(first.hourly[9], Metrics { messages_received: 2, ..Metrics::default() });
     assert_eq!(first.hourly[10], sale);
     assert!(first.hourly.iter().enumerate().all(|(h, m)| h == 9 || h == 10 || m.is_zero()));
@@ -44,13 +58,20 @@ pub async fn concurrent_increments_are_all_counted(store: Arc<dyn Store>) {
         .map(|i| {
             let store = Arc::clone(&store);
             // Spread over two hours of the same day.
-            tokio::spawn(async move { store.record_analytics(ana.id, None, Platform::Sandbox, at(i * 7), &one).await })
+            tokio::spawn(async move {
+                store.record_analytics(ana.id, None, Platform::Sandbox, at(i * 7), &one).await
+            })
         })
         .collect();
     for task in tasks {
         task.await.expect("join").expect("record");
     }
-    let query = AnalyticsQuery { from: date("2026-11-20"), to: date("2026-11-20"), campaign_id: None, platform: None };
+    let query = AnalyticsQuery {
+        from: date("2026-11-20"),
+        to: date("2026-11-20"),
+        campaign_id: None,
+        platform: None,
+    };
     let days = store.analytics(ana.id, &query).await.expect("query");
     assert_eq!(days.len(), 1);
     assert_eq!(days[0].totals, Metrics { messages_sent: 1_000, revenue_minor: 3_000, ..Metrics::default() });
@@ -75,7 +96,12 @@ pub async fn queries_filter_by_range_campaign_and_platform(store: Arc<dyn Store>
     }
     store.record_analytics(bob.id, Some(a), Platform::Facebook, t0(), &lead).await.expect("bob's");
 
-    let range = |from: &str, to: &str| AnalyticsQuery { from: date(from), to: date(to), campaign_id: None, platform: None };
+    let range = |from: &str, to: &str| AnalyticsQuery {
+        from: date(from),
+        to: date(to),
+        campaign_id: None,
+        platform: None,
+    };
     let all = store.analytics(ana.id, &range("2026-11-20", "2026-11-25")).await.expect("all");
     assert_eq!(all.len(), 5);
     assert!(all.windows(2).all(|w| w[0].date <= w[1].date), "by date");
@@ -88,6 +114,9 @@ pub async fn queries_filter_by_range_campaign_and_platform(store: Arc<dyn Store>
     assert_eq!(store.analytics(ana.id, &only_a).await.expect("a").len(), 4);
     let a_on_facebook = AnalyticsQuery { platform: Some(Platform::Facebook), ..only_a };
     let rows = store.analytics(ana.id, &a_on_facebook).await.expect("a on facebook");
-    assert_eq!(rows.iter().map(|d| d.date).collect::<Vec<_>>(), [date("2026-11-20"), date("2026-11-21"), date("2026-11-25")]);
+    assert_eq!(
+        rows.iter().map(|d| d.date).collect::<Vec<_>>(),
+        [date("2026-11-20"), date("2026-11-21"), date("2026-11-25")]
+    );
     assert!(store.analytics(ana.id, &range("2026-12-01", "2026-12-31")).await.expect("empty").is_empty());
 }

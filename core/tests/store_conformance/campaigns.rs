@@ -91,7 +91,10 @@ pub async fn one_default_per_platform(store: Arc<dyn Store>) {
     assert!(now_default.is_default);
     let fb = store.default_campaign(ana.id, Platform::Facebook).await.expect("default").expect("set");
     assert_eq!(fb.id, second.id);
-    assert!(!store.get_campaign(ana.id, first.id).await.expect("get").is_default, "the old default is unmarked");
+    assert!(
+        !store.get_campaign(ana.id, first.id).await.expect("get").is_default,
+        "the old default is unmarked"
+    );
     let sb = store.default_campaign(ana.id, Platform::Sandbox).await.expect("default").expect("set");
     assert_eq!(sb.id, sandbox.id, "other platforms keep theirs");
 

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use closer_core::model::{
-    CampaignId, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, DeliveryState, LeadReason, LeadScore,
-    MessageQuery, Money, Sender,
+    CampaignId, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, DeliveryState, LeadReason,
+    LeadScore, MessageQuery, Money, Sender,
 };
 use closer_core::store::{Store, StoreError};
 
@@ -47,7 +47,8 @@ pub async fn find_or_create_is_atomic_under_concurrency(store: Arc<dyn Store>) {
 pub async fn chat_updates_apply_and_validate(store: Arc<dyn Store>) {
     let ana = user(&*store, "ana@shop.example").await;
     let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");
-    let lead = LeadScore { score: 72, reasons: vec![LeadReason { signal: "asked the price".into(), points: 15 }] };
+    let lead =
+        LeadScore { score: 72, reasons: vec![LeadReason { signal: "asked the price".into(), points: 15 }] };
     let conversion = Conversion {
         converted: true,
         order_value: Some(Money { amount_minor: 4_990, currency: "USD".into() }),
@@ -72,7 +73,11 @@ pub async fn chat_updates_apply_and_validate(store: Arc<dyn Store>) {
 
     let bad = ChatUpdate { lead: Some(LeadScore { score: 101, reasons: vec![] }), ..ChatUpdate::default() };
     assert!(matches!(store.update_chat(ana.id, chat.id, &bad, at(31)).await, Err(StoreError::Invalid(_))));
-    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("get"), updated, "a refused update changes nothing");
+    assert_eq!(
+        store.get_chat(ana.id, chat.id).await.expect("get"),
+        updated,
+        "a refused update changes nothing"
+    );
 }
 
 pub async fn chat_listing_filters_and_pages_without_gaps(store: Arc<dyn Store>) {
@@ -95,7 +100,7 @@ pub async fn chat_listing_filters_and_pages_without_gaps(store: Arc<dyn Store>) 
         };
         expected.push(store.update_chat(ana.id, chat.id, &update, when).await.expect("update"));
     }
-    expected.sort_by(|a, b| (b.last_activity_at, b.id).cmp(&(a.last_activity_at, a.id)));
+    expected.sort_by_key(|chat| std::cmp::Reverse((chat.last_activity_at, chat.id)));
 
     // Page through everything, 4 at a time.
     let mut seen = Vec::new();
@@ -121,15 +126,19 @@ pub async fn chat_listing_filters_and_pages_without_gaps(store: Arc<dyn Store>) 
     let mut hot = ids(ChatQuery { min_score: Some(80), ..ChatQuery::default() }).await;
     hot.sort();
     assert_eq!(hot, ["psid-20", "psid-21", "psid-22", "psid-23", "psid-24"]);
-    let qualified_human =
-        ids(ChatQuery { status: Some(ChatStatus::Qualified), mode: Some(ChatMode::Human), ..ChatQuery::default() })
-            .await;
+    let qualified_human = ids(ChatQuery {
+        status: Some(ChatStatus::Qualified),
+        mode: Some(ChatMode::Human),
+        ..ChatQuery::default()
+    })
+    .await;
     assert_eq!(qualified_human, ["psid-24", "psid-22", "psid-20"]);
     let in_campaign = ids(ChatQuery { campaign_id: Some(campaign), ..ChatQuery::default() }).await;
     assert_eq!(in_campaign, ["psid-20", "psid-15", "psid-10", "psid-05", "psid-00"]);
     let found = ids(ChatQuery { search: Some("zoË ÅNG".into()), ..ChatQuery::default() }).await;
     assert_eq!(found, ["psid-07"], "case-insensitive, beyond ASCII");
-    let by_id = ids(ChatQuery { search: Some("PSID-1".into()), limit: Some(3), ..ChatQuery::default() }).await;
+    let by_id =
+        ids(ChatQuery { search: Some("PSID-1".into()), limit: Some(3), ..ChatQuery::default() }).await;
     assert_eq!(by_id, ["psid-19", "psid-18", "psid-17"]);
 }
 
@@ -152,8 +161,13 @@ pub async fn messages_append_in_order_and_deduplicate(store: Arc<dyn Store>) {
     assert_eq!(chat_now.last_activity_at, at(5), "the latest message time, whatever the arrival order");
     assert_eq!(chat_now.last_customer_message_at, Some(at(5)));
 
-    let first = store.list_messages(ana.id, chat.id, &MessageQuery { limit: Some(4), after: None }).await.expect("page");
-    let rest = store.list_messages(ana.id, chat.id, &MessageQuery { limit: Some(4), after: first.next.clone() }).await;
+    let first = store
+        .list_messages(ana.id, chat.id, &MessageQuery { limit: Some(4), after: None })
+        .await
+        .expect("page");
+    let rest = store
+        .list_messages(ana.id, chat.id, &MessageQuery { limit: Some(4), after: first.next.clone() })
+        .await;
     let rest = rest.expect("page");
     assert_eq!(rest.next, None);
     assert_eq!([first.items, rest.items].concat(), written);
@@ -168,7 +182,10 @@ pub async fn messages_append_in_order_and_deduplicate(store: Arc<dyn Store>) {
 
     // Messages without a platform id never clash with each other.
     for _ in 0..2 {
-        store.append_message(&message(ana.id, chat.id, Sender::Business, "by hand", at(10))).await.expect("append");
+        store
+            .append_message(&message(ana.id, chat.id, Sender::Business, "by hand", at(10)))
+            .await
+            .expect("append");
     }
     let too_long = message(ana.id, chat.id, Sender::Ai, &"x".repeat(20_001), at(11));
     assert!(matches!(store.append_message(&too_long).await, Err(StoreError::Invalid(_))));
@@ -183,7 +200,10 @@ pub async fn delivery_state_is_recorded(store: Arc<dyn Store>) {
     let reply = message(ana.id, chat.id, Sender::Ai, "Hello!", at(1));
     store.append_message(&reply).await.expect("append");
 
-    store.set_message_delivery(ana.id, reply.id, DeliveryState::Sent, Some("m_out_1"), None).await.expect("sent");
+    store
+        .set_message_delivery(ana.id, reply.id, DeliveryState::Sent, Some("m_out_1"), None)
+        .await
+        .expect("sent");
     let sent = store.find_message_by_platform_id(ana.id, "m_out_1").await.expect("find").expect("by new id");
     assert_eq!((sent.id, sent.delivery), (reply.id, DeliveryState::Sent));
 
@@ -194,12 +214,21 @@ pub async fn delivery_state_is_recorded(store: Arc<dyn Store>) {
     let failed = message(ana.id, chat.id, Sender::Ai, "Hello again", at(2));
     store.append_message(&failed).await.expect("append");
     store
-        .set_message_delivery(ana.id, failed.id, DeliveryState::Failed, None, Some("(#551) person unavailable"))
+        .set_message_delivery(
+            ana.id,
+            failed.id,
+            DeliveryState::Failed,
+            None,
+            Some("(#551) person unavailable"),
+        )
         .await
         .expect("failed");
     let page = store.list_messages(ana.id, chat.id, &MessageQuery::default()).await.expect("list");
     let stored = page.items.iter().find(|m| m.id == failed.id).expect("listed");
-    assert_eq!((stored.delivery, stored.error.as_deref()), (DeliveryState::Failed, Some("(#551) person unavailable")));
+    assert_eq!(
+        (stored.delivery, stored.error.as_deref()),
+        (DeliveryState::Failed, Some("(#551) person unavailable"))
+    );
     let unknown = closer_core::model::MessageId::new();
     let missing = store.set_message_delivery(ana.id, unknown, DeliveryState::Sent, None, None).await;
     assert!(matches!(missing, Err(StoreError::NotFound { .. })));

@@ -1,8 +1,8 @@
 //! Records to store, valid unless a test spoils them.
 
 use closer_core::model::{
-    Campaign, ChatId, DeliveryState, Email, Message, MessageId, Money, NewChat, PasswordHash, Platform, Sender,
-    Timestamp, User, UserId,
+    Campaign, ChatId, DeliveryState, Email, Message, MessageId, Money, NewChat, PasswordHash, Platform,
+    Sender, Timestamp, User, UserId,
 };
 use closer_core::store::Store;
 
@@ -12,11 +12,12 @@ pub fn t0() -> Timestamp {
 }
 
 pub fn at(seconds_after_t0: u64) -> Timestamp {
-    t0().add(std::time::Duration::from_secs(seconds_after_t0))
+    t0() + std::time::Duration::from_secs(seconds_after_t0)
 }
 
 pub async fn user(store: &dyn Store, email: &str) -> User {
-    let user = User::new(Email::parse(email).expect("valid email"), PasswordHash("$argon2id$test".into()), t0());
+    let user =
+        User::new(Email::parse(email).expect("valid email"), PasswordHash("$argon2id$test".into()), t0());
     store.create_user(&user).await.expect("create user");
     user
 }

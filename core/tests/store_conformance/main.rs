@@ -7,12 +7,12 @@
 //! are never skipped.
 
 mod accounts;
+mod analytics;
 mod backends;
 mod campaigns;
 mod chats;
-mod inbox;
-mod analytics;
 mod fixtures;
+mod inbox;
 
 macro_rules! conformance {
     ($($area:ident :: $test:ident),* $(,)?) => {

@@ -65,7 +65,8 @@ pub(super) fn query(conn: &Connection, tenant: UserId, query: &AnalyticsQuery) -
         |row| {
             let key: (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
             let hour = usize::try_from(row.get::<_, i64>(3)?).unwrap_or(usize::MAX);
-            let values: [i64; 6] = [row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?];
+            let values: [i64; 6] =
+                [row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?];
             Ok((key, hour, Metrics::from_values(values)))
         },
     )?;

@@ -4,8 +4,8 @@ use rusqlite::{Connection, params};
 
 use super::{Result, conflict_as, doc_of, expect_one, found, to_json};
 use crate::model::{
-    Campaign, CampaignId, CampaignStats, CampaignStatus, Integration, IntegrationId, IntegrationStatus, Timestamp,
-    UserId,
+    Campaign, CampaignId, CampaignStats, CampaignStatus, Integration, IntegrationId, IntegrationStatus,
+    Timestamp, UserId,
 };
 use crate::store::StoreError;
 
@@ -17,7 +17,8 @@ pub(super) fn upsert_integration(conn: &mut Connection, mut integration: Integra
         [integration.platform.as_str(), &integration.page_id],
     )?;
     if let Some(existing) = existing {
-        let taken = existing.user_id != integration.user_id && existing.status != IntegrationStatus::Disconnected;
+        let taken =
+            existing.user_id != integration.user_id && existing.status != IntegrationStatus::Disconnected;
         if taken {
             return Err(StoreError::Conflict(format!(
                 "{} page {} is connected to another business",
@@ -121,8 +122,9 @@ pub(super) fn update_campaign(conn: &mut Connection, mut campaign: Campaign) -> 
     campaign.stats = stored.stats;
     // The default mark survives an edit only while the campaign stays active on the
     // same platform.
-    campaign.is_default =
-        stored.is_default && campaign.status == CampaignStatus::Active && campaign.platform == stored.platform;
+    campaign.is_default = stored.is_default
+        && campaign.status == CampaignStatus::Active
+        && campaign.platform == stored.platform;
     save(&tx, &campaign)?;
     tx.commit()?;
     Ok(campaign)

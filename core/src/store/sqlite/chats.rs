@@ -5,8 +5,8 @@ use rusqlite::{Connection, params, params_from_iter};
 
 use super::{Result, conflict_as, doc_of, docs_of, found, to_json};
 use crate::model::{
-    Chat, ChatId, ChatQuery, ChatUpdate, Cursor, DeliveryState, Message, MessageId, MessageQuery, NewChat, Page,
-    Sender, UserId,
+    Chat, ChatId, ChatQuery, ChatUpdate, Cursor, DeliveryState, Message, MessageId, MessageQuery, NewChat,
+    Page, Sender, UserId,
 };
 
 pub(super) fn find_or_create_chat(conn: &mut Connection, new: NewChat) -> Result<(Chat, bool)> {

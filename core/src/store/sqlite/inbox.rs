@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::users::{parse_id, timestamp};
 use super::{Result, from_json, to_json};
-use crate::model::{Enqueued, InboxClaim, InboxEvent, InboxStatus, LeaseId, NewInboxEvent, Platform, Timestamp};
+use crate::model::{
+    Enqueued, InboxClaim, InboxEvent, InboxStatus, LeaseId, NewInboxEvent, Platform, Timestamp,
+};
 use crate::store::StoreError;
 
 /// Events a worker may take: waiting and due, or held under a lease (which counts
@@ -52,7 +54,7 @@ pub(super) fn claim(
     let Some(conversation) = conversation else { return Ok(None) };
 
     let lease = LeaseId::new();
-    let lease_until = now.add(lease_for);
+    let lease_until = now + lease_for;
     tx.prepare_cached(
         "INSERT INTO inbox_leases (conversation, lease, owner, lease_until) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (conversation) DO UPDATE SET lease = excluded.lease, owner = excluded.owner, \
@@ -93,18 +95,22 @@ pub(super) fn extend(conn: &Connection, lease: LeaseId, until: Timestamp) -> Res
     held(changed)
 }
 
-pub(super) fn complete(conn: &Connection, lease: LeaseId, key: &str) -> Result<()> {
-    let changed = conn
+pub(super) fn complete(conn: &mut Connection, lease: LeaseId, key: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    let changed = tx
         .prepare_cached(
             "UPDATE inbox SET status = 'done', lease = NULL, last_error = NULL \
              WHERE key = ?1 AND lease = ?2 AND status = 'leased'",
         )?
         .execute(params![key, lease.to_string()])?;
-    held(changed)
+    held(changed)?;
+    end_if_finished(&tx, lease)?;
+    tx.commit()?;
+    Ok(())
 }
 
 pub(super) fn fail(
-    conn: &Connection,
+    conn: &mut Connection,
     lease: LeaseId,
     key: &str,
     error: &str,
@@ -114,19 +120,36 @@ pub(super) fn fail(
         Some(at) => (InboxStatus::Pending, Some(at.as_millis())),
         None => (InboxStatus::Failed, None),
     };
-    let changed = conn
+    let tx = conn.transaction()?;
+    let changed = tx
         .prepare_cached(
             "UPDATE inbox SET status = ?3, lease = NULL, last_error = ?4, \
              available_at = coalesce(?5, available_at) WHERE key = ?1 AND lease = ?2 AND status = 'leased'",
         )?
         .execute(params![key, lease.to_string(), status.as_str(), error, available_at])?;
-    held(changed)
+    held(changed)?;
+    end_if_finished(&tx, lease)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A lease whose last event is done or failed ends by itself: the conversation is
+/// free for the events that arrived meanwhile, without another round trip.
+fn end_if_finished(conn: &Connection, lease: LeaseId) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM inbox_leases WHERE lease = ?1 \
+         AND NOT EXISTS (SELECT 1 FROM inbox WHERE lease = ?1 AND status = 'leased')",
+    )?
+    .execute([lease.to_string()])?;
+    Ok(())
 }
 
 pub(super) fn release(conn: &mut Connection, lease: LeaseId) -> Result<()> {
     let tx = conn.transaction()?;
-    tx.prepare_cached("UPDATE inbox SET status = 'pending', lease = NULL WHERE lease = ?1 AND status = 'leased'")?
-        .execute([lease.to_string()])?;
+    tx.prepare_cached(
+        "UPDATE inbox SET status = 'pending', lease = NULL WHERE lease = ?1 AND status = 'leased'",
+    )?
+    .execute([lease.to_string()])?;
     tx.prepare_cached("DELETE FROM inbox_leases WHERE lease = ?1")?.execute([lease.to_string()])?;
     tx.commit()?;
     Ok(())
@@ -142,7 +165,9 @@ pub(super) fn get(conn: &Connection, key: &str) -> Result<InboxEvent> {
 
 fn held(changed: usize) -> Result<()> {
     if changed == 0 {
-        return Err(StoreError::Conflict("the inbox lease was lost: another worker holds the conversation".into()));
+        return Err(StoreError::Conflict(
+            "the inbox lease was lost: another worker holds the conversation".into(),
+        ));
     }
     Ok(())
 }

@@ -28,10 +28,11 @@ use serde::de::DeserializeOwned;
 
 use super::{Result, Store, StoreError};
 use crate::model::{
-    AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId, ChatQuery,
-    ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim, InboxEvent,
-    Integration, IntegrationId, IntegrationStatus, LeaseId, Message, MessageId, MessageQuery, Metrics, NewChat,
-    NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, User, UserId,
+    AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
+    ChatQuery, ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim,
+    InboxEvent, Integration, IntegrationId, IntegrationStatus, LeaseId, Message, MessageId, MessageQuery,
+    Metrics, NewChat, NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash,
+    TokenKind, User, UserId,
 };
 
 /// Readers beside the writer: enough for the daemon's concurrent requests on a small
@@ -85,7 +86,12 @@ impl SqliteStore {
             .map_err(unavailable)?;
 
         Ok(Self {
-            inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) }),
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
         })
     }
 
@@ -144,9 +150,12 @@ impl From<rusqlite::Error> for StoreError {
                 Self::Unavailable(format!("the database is busy: {e}"))
             }
             Some(ErrorCode::ConstraintViolation) => Self::Conflict(e.to_string()),
-            Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => {
-                Self::Unavailable(e.to_string())
-            }
+            Some(
+                ErrorCode::CannotOpen
+                | ErrorCode::ReadOnly
+                | ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure,
+            ) => Self::Unavailable(e.to_string()),
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Self::Corrupt(e.to_string()),
             _ => Self::Backend(e.to_string()),
         }
@@ -181,9 +190,14 @@ fn doc_of<T: DeserializeOwned>(
 }
 
 /// Reads the `doc` column of every row.
-fn docs_of<T: DeserializeOwned>(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<T>> {
+fn docs_of<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let texts = stmt.query_map(params, |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let texts =
+        stmt.query_map(params, |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
     texts.iter().map(|text| from_json(text)).collect()
 }
 
@@ -212,8 +226,10 @@ impl Store for SqliteStore {
     }
 
     async fn get_user(&self, id: UserId) -> Result<User> {
-        self.read(move |conn| found(doc_of(conn, "SELECT doc FROM users WHERE id = ?1", [id.to_string()])?, "user"))
-            .await
+        self.read(move |conn| {
+            found(doc_of(conn, "SELECT doc FROM users WHERE id = ?1", [id.to_string()])?, "user")
+        })
+        .await
     }
 
     async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>> {
@@ -264,8 +280,9 @@ impl Store for SqliteStore {
 
     async fn revoke_sessions(&self, tenant: UserId) -> Result<u64> {
         self.write(move |conn| {
-            let changed =
-                conn.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?.execute([tenant.to_string()])?;
+            let changed = conn
+                .prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
+                .execute([tenant.to_string()])?;
             Ok(changed as u64)
         })
         .await
@@ -316,7 +333,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn find_integration_by_page(&self, platform: Platform, page_id: &str) -> Result<Option<Integration>> {
+    async fn find_integration_by_page(
+        &self,
+        platform: Platform,
+        page_id: &str,
+    ) -> Result<Option<Integration>> {
         let page_id = page_id.to_owned();
         self.read(move |conn| {
             let sql = "SELECT doc FROM integrations WHERE platform = ?1 AND page_id = ?2";
@@ -391,7 +412,13 @@ impl Store for SqliteStore {
         self.read(move |conn| chats::get_chat(conn, tenant, id)).await
     }
 
-    async fn update_chat(&self, tenant: UserId, id: ChatId, update: &ChatUpdate, now: Timestamp) -> Result<Chat> {
+    async fn update_chat(
+        &self,
+        tenant: UserId,
+        id: ChatId,
+        update: &ChatUpdate,
+        now: Timestamp,
+    ) -> Result<Chat> {
         update.validate()?;
         let update = update.clone();
         self.write(move |conn| chats::update_chat(conn, tenant, id, &update, now)).await
@@ -408,7 +435,12 @@ impl Store for SqliteStore {
         self.write(move |conn| chats::append_message(conn, &message)).await
     }
 
-    async fn list_messages(&self, tenant: UserId, chat: ChatId, query: &MessageQuery) -> Result<Page<Message>> {
+    async fn list_messages(
+        &self,
+        tenant: UserId,
+        chat: ChatId,
+        query: &MessageQuery,
+    ) -> Result<Page<Message>> {
         let query = query.clone();
         self.read(move |conn| chats::list_messages(conn, tenant, chat, &query)).await
     }
@@ -464,7 +496,13 @@ impl Store for SqliteStore {
         self.write(move |conn| inbox::complete(conn, lease, &key)).await
     }
 
-    async fn inbox_fail(&self, lease: LeaseId, key: &str, error: &str, retry_at: Option<Timestamp>) -> Result<()> {
+    async fn inbox_fail(
+        &self,
+        lease: LeaseId,
+        key: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
         let (key, error) = (key.to_owned(), error.to_owned());
         self.write(move |conn| inbox::fail(conn, lease, &key, &error, retry_at)).await
     }

@@ -1,0 +1,188 @@
+//! Chats: atomic find-or-create, partial updates, the filtered listing.
+
+use futures_util::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::ReturnDocument;
+
+use super::Collections;
+use super::codec::{DriverResult, count, decode, encode, is_duplicate_key, value};
+use crate::model::{Chat, ChatId, ChatQuery, ChatUpdate, Cursor, NewChat, Page, Timestamp, UserId};
+use crate::store::{Result, StoreError};
+
+/// How often find-or-create looks again after losing an insert race. The server
+/// itself retries an upsert that hit the unique index on its equality filter, so one
+/// more round is all a race should ever need.
+const ATTEMPTS: usize = 4;
+
+pub(super) fn owned(tenant: UserId, id: ChatId) -> Document {
+    doc! { "_id": id.to_string(), "user_id": tenant.to_string() }
+}
+
+pub(super) async fn find_or_create_chat(c: &Collections, new: &NewChat) -> Result<(Chat, bool)> {
+    let fresh = new.clone().into_chat();
+    let filter = doc! {
+        "user_id": new.user_id.to_string(),
+        "platform": value(&new.platform)?,
+        "customer_id": new.customer_id.as_str(),
+    };
+    // One upsert: the filter's equality fields and `$setOnInsert` make the new record;
+    // an existing one is returned untouched.
+    let mut on_insert = encode(&fresh, "id")?;
+    for field in ["user_id", "platform", "customer_id"] {
+        on_insert.remove(field);
+    }
+    for _ in 0..ATTEMPTS {
+        let upserted = c
+            .chats
+            .find_one_and_update(filter.clone(), doc! { "$setOnInsert": on_insert.clone() })
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .await;
+        match upserted {
+            Ok(Some(doc)) => {
+                let chat: Chat = decode(doc, "id")?;
+                // Ours was inserted exactly when the stored id is the one we offered.
+                let created = chat.id == fresh.id;
+                return Ok((chat, created));
+            }
+            Ok(None) => {
+                return Err(StoreError::Backend("MongoDB returned no document from an upsert".into()));
+            }
+            Err(e) if is_duplicate_key(&e) => {}
+            Err(e) => return Err(e).db(),
+        }
+    }
+    Err(StoreError::Conflict("this customer's chat kept changing while opening it: try again".into()))
+}
+
+pub(super) async fn get_chat(c: &Collections, tenant: UserId, id: ChatId) -> Result<Chat> {
+    let found = c.chats.find_one(owned(tenant, id)).await.db()?;
+    decode(found.ok_or(StoreError::not_found("chat"))?, "id")
+}
+
+pub(super) async fn update_chat(
+    c: &Collections,
+    tenant: UserId,
+    id: ChatId,
+    update: &ChatUpdate,
+    now: Timestamp,
+) -> Result<Chat> {
+    let mut set = doc! { "updated_at": value(&now)? };
+    let fields: [(&str, Option<Bson>); 7] = [
+        ("status", update.status.as_ref().map(value).transpose()?),
+        ("mode", update.mode.as_ref().map(value).transpose()?),
+        ("lead", update.lead.as_ref().map(value).transpose()?),
+        ("conversion", update.conversion.as_ref().map(value).transpose()?),
+        ("handoff_requested", update.handoff_requested.map(Bson::Boolean)),
+        ("customer_name", update.customer_name.as_deref().map(|name| Bson::String(name.to_owned()))),
+        ("campaign_id", update.campaign_id.as_ref().map(value).transpose()?),
+    ];
+    for (field, new) in fields {
+        if let Some(new) = new {
+            set.insert(field, new);
+        }
+    }
+    let updated = c
+        .chats
+        .find_one_and_update(owned(tenant, id), doc! { "$set": set })
+        .return_document(ReturnDocument::After)
+        .await
+        .db()?;
+    decode(updated.ok_or(StoreError::not_found("chat"))?, "id")
+}
+
+pub(super) async fn list_chats(c: &Collections, tenant: UserId, query: &ChatQuery) -> Result<Page<Chat>> {
+    let limit = Page::<Chat>::limit(query.limit);
+    let mut filter = doc! { "user_id": tenant.to_string() };
+    if let Some(status) = &query.status {
+        filter.insert("status", value(status)?);
+    }
+    if let Some(mode) = &query.mode {
+        filter.insert("mode", value(mode)?);
+    }
+    if let Some(campaign) = &query.campaign_id {
+        filter.insert("campaign_id", value(campaign)?);
+    }
+    if let Some(min) = query.min_score {
+        filter.insert("lead.score", doc! { "$gte": i32::from(min) });
+    }
+    if let Some(text) = query.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // The same text the SQLite store searches: name and customer id together.
+        filter.insert(
+            "$expr",
+            doc! { "$regexMatch": {
+                "input": { "$concat": ["$customer_name", " ", "$customer_id"] },
+                "regex": literal_regex(text),
+                "options": "i",
+            } },
+        );
+    }
+    if let Some(Cursor { at, id }) = &query.after {
+        let at = value(at)?;
+        filter.insert(
+            "$or",
+            vec![
+                doc! { "last_activity_at": { "$lt": at.clone() } },
+                doc! { "last_activity_at": at, "_id": { "$lt": id.as_str() } },
+            ],
+        );
+    }
+    let docs: Vec<Document> = c
+        .chats
+        .find(filter)
+        .sort(doc! { "last_activity_at": -1, "_id": -1 })
+        // One more than asked tells whether another page follows.
+        .limit(count(limit) + 1)
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let items = docs.into_iter().map(|doc| decode(doc, "id")).collect::<Result<Vec<Chat>>>()?;
+    Ok(page(items, limit, |chat| Cursor { at: chat.last_activity_at, id: chat.id.to_string() }))
+}
+
+/// A page of at most `limit` from `items` (which may hold one more), with the cursor
+/// of its last item when more follow.
+pub(super) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = if more { items.last().map(cursor) } else { None };
+    Page { items, next }
+}
+
+/// A regular expression that matches `text` literally: every ASCII punctuation mark
+/// escaped (PCRE takes any escaped non-alphanumeric character as itself).
+fn literal_regex(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() * 2);
+    for ch in text.chars() {
+        if ch.is_ascii_punctuation() {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_is_matched_literally() {
+        assert_eq!(literal_regex("a.b*(c)"), r"a\.b\*\(c\)");
+        assert_eq!(literal_regex("Ana María"), "Ana María");
+        assert_eq!(literal_regex(r"\d+$"), r"\\d\+\$");
+    }
+
+    #[test]
+    fn pages_know_whether_more_follow() {
+        let cursor =
+            |n: &i64| Cursor { at: Timestamp::from_millis(*n).expect("in range"), id: n.to_string() };
+        let full = page(vec![1, 2, 3], 2, cursor);
+        assert_eq!(full.items, [1, 2]);
+        assert_eq!(full.next.map(|c| c.id), Some("2".to_owned()));
+        let last = page(vec![1, 2], 2, cursor);
+        assert_eq!(last.next, None);
+    }
+}

@@ -1,0 +1,133 @@
+//! The indexes, created at start. `createIndexes` is a no-op for an index that exists
+//! with the same keys and options, so opening the store is idempotent; an index that
+//! exists under the same name with other options fails loudly instead of silently
+//! leaving the old rule in place.
+//!
+//! The unique ones are part of the store's correctness, not only its speed: they are
+//! what makes find-or-create, enqueueing and message storage idempotent across many
+//! `closerd` processes.
+
+use std::time::Duration;
+
+use mongodb::bson::{Document, doc};
+use mongodb::options::IndexOptions;
+use mongodb::{Collection, IndexModel};
+
+use super::Collections;
+use super::codec::DriverResult;
+use crate::store::Result;
+
+/// How long after its end the server deletes a lease document.
+const LEASE_GRACE: Duration = Duration::from_hours(24);
+
+pub(super) async fn create(c: &Collections) -> Result<()> {
+    ensure(&c.users, vec![unique("email_unique", doc! { "email": 1 })]).await?;
+    ensure(
+        &c.sessions,
+        vec![
+            unique("access_hash_unique", doc! { "tokens.access_hash": 1 }),
+            unique("refresh_hash_unique", doc! { "tokens.refresh_hash": 1 }),
+            plain("by_user", doc! { "user_id": 1 }),
+        ],
+    )
+    .await?;
+    ensure(&c.documents, vec![plain("by_user_uploaded", doc! { "user_id": 1, "uploaded_at": 1, "_id": 1 })])
+        .await?;
+    ensure(
+        &c.integrations,
+        vec![
+            unique("page_unique", doc! { "platform": 1, "page_id": 1 }),
+            plain("by_user", doc! { "user_id": 1, "_id": 1 }),
+        ],
+    )
+    .await?;
+    ensure(
+        &c.campaigns,
+        vec![
+            plain("by_user_status", doc! { "user_id": 1, "status": 1 }),
+            plain("by_user_platform_default", doc! { "user_id": 1, "platform": 1, "is_default": 1 }),
+            // At most one default per business and platform, whatever races.
+            partial_unique(
+                "one_default_per_platform",
+                doc! { "user_id": 1, "platform": 1 },
+                doc! { "is_default": true },
+            ),
+        ],
+    )
+    .await?;
+    ensure(
+        &c.chats,
+        vec![
+            unique("customer_unique", doc! { "user_id": 1, "platform": 1, "customer_id": 1 }),
+            plain("by_user_status_activity", doc! { "user_id": 1, "status": 1, "last_activity_at": 1 }),
+            plain("by_user_activity", doc! { "user_id": 1, "last_activity_at": 1, "_id": 1 }),
+        ],
+    )
+    .await?;
+    ensure(
+        &c.messages,
+        vec![
+            plain("by_chat_time", doc! { "chat_id": 1, "sent_at": 1, "_id": 1 }),
+            // Messages we send have no platform id until the platform accepts them:
+            // only those that have one must be unique.
+            partial_unique(
+                "platform_message_unique",
+                doc! { "user_id": 1, "platform_message_id": 1 },
+                doc! { "platform_message_id": { "$type": "string" } },
+            ),
+        ],
+    )
+    .await?;
+    ensure(
+        &c.analytics,
+        vec![unique("day_unique", doc! { "user_id": 1, "date": 1, "campaign": 1, "platform": 1 })],
+    )
+    .await?;
+    ensure(
+        &c.inbox,
+        vec![
+            plain("by_status_available", doc! { "status": 1, "available_at": 1, "occurred_at": 1 }),
+            plain("by_conversation_status", doc! { "conversation": 1, "status": 1, "occurred_at": 1 }),
+            plain("by_lease", doc! { "lease": 1 }),
+        ],
+    )
+    .await?;
+    ensure(
+        &c.inbox_leases,
+        vec![
+            plain("by_lease", doc! { "lease": 1 }),
+            // An expired lease is as good as none, so the server may delete it; the day
+            // of grace keeps clock differences between our hosts and the server from
+            // ever mattering.
+            IndexModel::builder()
+                .keys(doc! { "expires_at": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .name("forget_expired".to_owned())
+                        .expire_after(LEASE_GRACE)
+                        .build(),
+                )
+                .build(),
+        ],
+    )
+    .await
+}
+
+async fn ensure(collection: &Collection<Document>, models: Vec<IndexModel>) -> Result<()> {
+    collection.create_indexes(models).await.db().map(drop)
+}
+
+fn plain(name: &str, keys: Document) -> IndexModel {
+    IndexModel::builder().keys(keys).options(IndexOptions::builder().name(name.to_owned()).build()).build()
+}
+
+fn unique(name: &str, keys: Document) -> IndexModel {
+    let options = IndexOptions::builder().name(name.to_owned()).unique(true).build();
+    IndexModel::builder().keys(keys).options(options).build()
+}
+
+fn partial_unique(name: &str, keys: Document, filter: Document) -> IndexModel {
+    let options =
+        IndexOptions::builder().name(name.to_owned()).unique(true).partial_filter_expression(filter).build();
+    IndexModel::builder().keys(keys).options(options).build()
+}

@@ -1,0 +1,112 @@
+//! Messages: appended to their chat, listed oldest first, deduplicated by the
+//! platform's message id.
+
+use futures_util::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc};
+
+use super::Collections;
+use super::chats::{owned, page};
+use super::codec::{DriverResult, conflict_as, count, decode, encode, value};
+use crate::model::{ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, UserId};
+use crate::store::{Result, StoreError};
+
+pub(super) async fn append_message(c: &Collections, message: &Message) -> Result<()> {
+    let chat = owned(message.user_id, message.chat_id);
+    // Platforms deliver out of order: `$max` moves the times only forward.
+    let sent_at = value(&message.sent_at)?;
+    let mut max = doc! { "last_activity_at": sent_at.clone(), "updated_at": sent_at.clone() };
+    if message.sender == Sender::Customer {
+        max.insert("last_customer_message_at", sent_at);
+    }
+    // The chat first, in one write: the filter is the check that the chat is the
+    // tenant's (before anything is stored), and the counters move with it. Two round
+    // trips instead of three keeps an append near the cost of a plain insert.
+    let moved = c
+        .chats
+        .update_one(chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max })
+        .await
+        .db()?;
+    if moved.matched_count == 0 {
+        return Err(StoreError::not_found("chat"));
+    }
+    if let Err(e) = c.messages.insert_one(encode(message, "id")?).await {
+        // Not stored after all: the count goes back. The times may stay: a duplicate
+        // is the same message again, whose time counted when it was first stored.
+        // Without a transaction (which would need a replica set) a crash right here
+        // leaves the count one too high; nothing reads it as more than a figure.
+        c.chats.update_one(chat, doc! { "$inc": { "message_count": -1_i64 } }).await.db()?;
+        return Err(conflict_as(&e, "this message is stored already"));
+    }
+    Ok(())
+}
+
+pub(super) async fn list_messages(
+    c: &Collections,
+    tenant: UserId,
+    chat: ChatId,
+    query: &MessageQuery,
+) -> Result<Page<Message>> {
+    // The chat must be the tenant's: an empty page would hide a wrong id.
+    if c.chats.find_one(owned(tenant, chat)).projection(doc! { "_id": 1 }).await.db()?.is_none() {
+        return Err(StoreError::not_found("chat"));
+    }
+    let limit = Page::<Message>::limit(query.limit);
+    let mut filter = doc! { "chat_id": chat.to_string(), "user_id": tenant.to_string() };
+    if let Some(Cursor { at, id }) = &query.after {
+        let at = value(at)?;
+        filter.insert(
+            "$or",
+            vec![
+                doc! { "sent_at": { "$gt": at.clone() } },
+                doc! { "sent_at": at, "_id": { "$gt": id.as_str() } },
+            ],
+        );
+    }
+    let docs: Vec<Document> = c
+        .messages
+        .find(filter)
+        .sort(doc! { "sent_at": 1, "_id": 1 })
+        .limit(count(limit) + 1)
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let items = docs.into_iter().map(|doc| decode(doc, "id")).collect::<Result<Vec<Message>>>()?;
+    Ok(page(items, limit, |m| Cursor { at: m.sent_at, id: m.id.to_string() }))
+}
+
+pub(super) async fn find_message_by_platform_id(
+    c: &Collections,
+    tenant: UserId,
+    platform_message_id: &str,
+) -> Result<Option<Message>> {
+    let filter = doc! { "user_id": tenant.to_string(), "platform_message_id": platform_message_id };
+    c.messages.find_one(filter).await.db()?.map(|doc| decode(doc, "id")).transpose()
+}
+
+pub(super) async fn set_message_delivery(
+    c: &Collections,
+    tenant: UserId,
+    id: MessageId,
+    delivery: DeliveryState,
+    platform_message_id: Option<&str>,
+    error: Option<&str>,
+) -> Result<()> {
+    let mut set = doc! {
+        "delivery": value(&delivery)?,
+        "error": error.map_or(Bson::Null, |e| Bson::String(e.to_owned())),
+    };
+    if let Some(mid) = platform_message_id {
+        set.insert("platform_message_id", mid);
+    }
+    let result = c
+        .messages
+        .update_one(doc! { "_id": id.to_string(), "user_id": tenant.to_string() }, doc! { "$set": set })
+        .await
+        .map_err(|e| conflict_as(&e, "another message has this platform message id"))?;
+    if result.matched_count == 0 {
+        return Err(StoreError::not_found("message"));
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! What only this backend has: URLs and connecting, the indexes, the BSON mapping of
+//! awkward values. The trait's behaviour is the conformance suite's
+//! (`core/tests/store_conformance`). Tests that need a server use
+//! `CLOSER_TEST_MONGODB_URI` and say so when it is unset.
+
+use std::time::{Duration, Instant};
+
+use mongodb::options::ClientOptions;
+
+use super::MongoStore;
+use super::connect::{
+    DEFAULT_DATABASE, SERVER_SELECTION_TIMEOUT, database_of, scrub_password, with_defaults,
+};
+use crate::model::{
+    Campaign, ChatQuery, Email, NewChat, NewInboxEvent, PasswordHash, Platform, Timestamp, User, UserId,
+};
+use crate::store::{Store, StoreError};
+
+/// A store in a database of its own on the test server, or `None` (with a note) when
+/// no server is configured.
+async fn fresh() -> Option<MongoStore> {
+    let Ok(server) = std::env::var("CLOSER_TEST_MONGODB_URI") else {
+        eprintln!("CLOSER_TEST_MONGODB_URI is not set: skipping this MongoDB test");
+        return None;
+    };
+    let name = format!("closer_unit_{}", uuid::Uuid::now_v7().simple());
+    let (base, options) = server.split_once('?').map_or((server.as_str(), None), |(b, o)| (b, Some(o)));
+    let hosts = base.trim_end_matches('/').splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    let url = match options {
+        Some(options) => format!("{hosts}/{name}?{options}"),
+        None => format!("{hosts}/{name}"),
+    };
+    Some(MongoStore::open(&url).await.expect("open the test database"))
+}
+
+#[tokio::test]
+async fn urls_name_the_database_and_defaults_fill_the_gaps() {
+    let named = ClientOptions::parse("mongodb://127.0.0.1:1/shop?appName=mine").await.expect("parses");
+    assert_eq!(database_of(&named), "shop");
+    let named = with_defaults(named);
+    assert_eq!(named.app_name.as_deref(), Some("mine"), "the URL's choice stays");
+    assert_eq!(named.server_selection_timeout, Some(SERVER_SELECTION_TIMEOUT));
+
+    for bare in ["mongodb://127.0.0.1:1", "mongodb://127.0.0.1:1/", "mongodb://127.0.0.1:1/?replicaSet=rs0"] {
+        let options = ClientOptions::parse(bare).await.expect("parses");
+        assert_eq!(database_of(&options), DEFAULT_DATABASE, "{bare}");
+    }
+    let patient = ClientOptions::parse("mongodb://h/?serverSelectionTimeoutMS=45000").await.expect("parses");
+    assert_eq!(with_defaults(patient).server_selection_timeout, Some(Duration::from_secs(45)));
+}
+
+#[test]
+fn passwords_are_scrubbed_from_messages() {
+    let url = "mongodb://ana:s3cret@db.example:27017/closer";
+    assert_eq!(scrub_password("auth as ana:s3cret failed", url), "auth as ana:**** failed");
+    assert_eq!(scrub_password("no secret here", "mongodb://db/closer"), "no secret here");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_fails_fast_naming_the_host_not_the_password() {
+    // Port 1 on loopback refuses at once; the short timeout keeps the test quick.
+    let url = "mongodb://ana:s3cret@127.0.0.1:1/closer?serverSelectionTimeoutMS=300";
+    let started = Instant::now();
+    let err = MongoStore::open(url).await.expect_err("nothing listens there");
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    let StoreError::Unavailable(message) = &err else { panic!("expected Unavailable, got {err:?}") };
+    assert!(message.contains("127.0.0.1:1"), "{message}");
+    assert!(message.contains("unreachable"), "{message}");
+    assert!(!message.contains("s3cret"), "{message}");
+
+    let err = MongoStore::open("mongodb://ana:s3cret@/closer").await.expect_err("no host");
+    assert!(matches!(&err, StoreError::Unavailable(m) if !m.contains("s3cret")), "{err:?}");
+}
+
+#[tokio::test]
+async fn opening_twice_keeps_the_indexes() {
+    let Some(store) = fresh().await else { return };
+    let again = super::Collections::new(&store.db);
+    super::indexes::create(&again).await.expect("creating the same indexes again is a no-op");
+    let names = store.c.chats.list_index_names().await.expect("list");
+    for index in ["customer_unique", "by_user_status_activity", "by_user_activity"] {
+        assert!(names.iter().any(|n| n == index), "{index} missing from {names:?}");
+    }
+    let names = store.c.messages.list_index_names().await.expect("list");
+    assert!(names.iter().any(|n| n == "platform_message_unique"), "{names:?}");
+    store.drop_database().await.expect("drop");
+}
+
+#[tokio::test]
+async fn awkward_values_round_trip() {
+    let Some(store) = fresh().await else { return };
+    let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
+
+    // JSON payloads: nesting, Unicode, big integers, floats, nulls and dotted keys.
+    let payload = serde_json::json!({
+        "entry": [{ "id": "page", "time": 1_764_028_800_007_i64, "messaging": [{ "text": "héllo 👋", "x": null }] }],
+        "ratio": 0.25,
+        "a.b": true,
+    });
+    let event = NewInboxEvent {
+        key: "facebook:m_odd".into(),
+        user_id: UserId::new(),
+        platform: Platform::Facebook,
+        conversation: "page:psid".into(),
+        occurred_at: now,
+        payload: payload.clone(),
+        received_at: now,
+    };
+    store.inbox_enqueue(&event).await.expect("enqueue");
+    assert_eq!(store.inbox_get(&event.key).await.expect("get").payload, payload);
+
+    // Text that looks like an operator or a pattern stays text.
+    let owner =
+        User::new(Email::parse("odd@shop.example").expect("valid"), PasswordHash("$argon2id$x".into()), now);
+    store.create_user(&owner).await.expect("user");
+    let mut campaign = Campaign::draft(owner.id, "$set", Platform::Facebook, now);
+    campaign.product.description = "$5 off, {$gt: 0}".into();
+    store.create_campaign(&campaign).await.expect("create");
+    let updated = store.update_campaign(&campaign).await.expect("update");
+    assert_eq!((updated.name.as_str(), updated.product.description.as_str()), ("$set", "$5 off, {$gt: 0}"));
+
+    for customer in ["a.b (c)*", "[x]+", "plain"] {
+        let new = NewChat {
+            user_id: owner.id,
+            platform: Platform::Facebook,
+            customer_id: customer.into(),
+            customer_name: String::new(),
+            campaign_id: None,
+            now,
+        };
+        store.find_or_create_chat(&new).await.expect("chat");
+    }
+    let query = ChatQuery { search: Some("B (C)".into()), ..ChatQuery::default() };
+    let found = store.list_chats(owner.id, &query).await.expect("search");
+    assert_eq!(found.items.iter().map(|c| c.customer_id.as_str()).collect::<Vec<_>>(), ["a.b (c)*"]);
+    store.drop_database().await.expect("drop");
+}

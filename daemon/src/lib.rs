@@ -1,0 +1,19 @@
+//! `closerd`, the Closer daemon, as a library: the binary parses its arguments and
+//! calls in here, and tests reach the same code without a process or a socket.
+//!
+//! - [`router`] builds the HTTP application from an [`AppState`];
+//! - [`serve`] runs it on a listener the caller binds, until a shutdown future ends;
+//! - [`run`] is the whole daemon: open the store, bind, serve.
+
+mod cli;
+mod error;
+mod health;
+mod server;
+mod startup;
+mod telemetry;
+
+pub use cli::{Cli, Command, ConfigCommand};
+pub use error::{AppError, DaemonError};
+pub use server::{AppState, router, serve, shutdown_signal};
+pub use startup::{check_report, load_config, open_store, run};
+pub use telemetry::init_logging;

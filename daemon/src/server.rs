@@ -1,0 +1,177 @@
+//! The HTTP application: its state, its routes and how it is served and stopped.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, Uri};
+use axum::routing::get;
+use closer_core::store::Store;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::health;
+
+/// What every handler can reach. Cheap to clone: axum clones it per request.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+}
+
+/// The whole application, apart from any socket so that tests can call it directly.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight
+/// finish. The caller binds the listener, so tests can use port 0 and learn the port.
+pub async fn serve<F>(listener: TcpListener, app: Router, shutdown: F) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on Ctrl-C or SIGTERM (what systemd and `docker stop` send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            // Without the handler Ctrl-C still kills the process, just not gracefully.
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
+
+/// One span per request, named by the route rather than the raw path so that ids do not
+/// explode the cardinality. The query string is left out: a webhook handshake carries
+/// the verify token there.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request.extensions().get::<MatchedPath>().map_or("(unmatched)", MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route)
+}
+
+async fn not_found(uri: Uri) -> AppError {
+    AppError::NotFound(uri.path().to_owned())
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
+    AppError::MethodNotAllowed { method: method.to_string(), path: uri.path().to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::response::IntoResponse as _;
+    use http_body_util::BodyExt as _;
+    use serde_json::{Value, json};
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    async fn sqlite_app() -> (Router, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("closer.db").display());
+        let store = closer_core::store::open(&url).await.unwrap();
+        (router(AppState::new(store)), dir)
+    }
+
+    async fn call(app: Router, method: &str, path: &str) -> (StatusCode, Value) {
+        let request = Request::builder().method(method).uri(path).body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn healthz_says_ok() {
+        let (app, _dir) = sqlite_app().await;
+        assert_eq!(call(app, "GET", "/healthz").await, (StatusCode::OK, json!({ "status": "ok" })));
+    }
+
+    #[tokio::test]
+    async fn readyz_names_the_backend() {
+        let (app, _dir) = sqlite_app().await;
+        let expected = json!({ "status": "ready", "store": "sqlite" });
+        assert_eq!(call(app, "GET", "/readyz").await, (StatusCode::OK, expected));
+    }
+
+    #[tokio::test]
+    async fn unknown_routes_get_a_json_404() {
+        let (app, _dir) = sqlite_app().await;
+        let (status, body) = call(app, "GET", "/nope?token=secret").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"]["code"], "not_found");
+        assert_eq!(body["error"]["message"], "no route for /nope");
+    }
+
+    #[tokio::test]
+    async fn a_wrong_method_gets_a_json_405() {
+        let (app, _dir) = sqlite_app().await;
+        let (status, body) = call(app, "POST", "/healthz").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_store_is_a_503_without_the_details() {
+        let error =
+            AppError::StoreUnavailable { backend: "mongodb", detail: "10.0.0.7:27017 refused".into() };
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "store_unavailable");
+        assert!(!body.to_string().contains("10.0.0.7"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn serve_stops_when_the_shutdown_future_ends() {
+        let (app, _dir) = sqlite_app().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, app, async {
+            let _ = stopped.await;
+        }));
+        stop.send(()).unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(5), server).await.unwrap().unwrap().unwrap();
+    }
+}
