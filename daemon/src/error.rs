@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closer_core::config::ConfigError;
+use closer_core::model::ValidationError;
 use closer_core::store::StoreError;
 use serde_json::json;
 
@@ -46,45 +47,131 @@ impl DaemonError {
     }
 }
 
-/// A request that failed, answered as `{"error": {"code", "message"}}`.
+/// A request that failed, answered as `{"error": {"code", "message"}}` with the status
+/// that says what kind of failure it was. Details of server-side failures are logged,
+/// never sent.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("no route for {0}")]
-    NotFound(String),
+    NoRoute(String),
 
     #[error("method {method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
 
+    /// The request itself is malformed (bad JSON, a bad query parameter).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+
+    /// A value the model refuses, naming the field.
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+
+    /// Not logged in, or the token is unknown, expired or revoked.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+
+    /// Nothing of that kind with that id for this business (or at all: the two are not
+    /// told apart, so ids of other businesses cannot be probed).
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+
+    /// The request clashes with the current state; the message says how.
+    #[error("{0}")]
+    Conflict(String),
+
+    #[error("{message}")]
+    UnsupportedMediaType { message: String },
+
+    #[error("the request body is larger than {limit_bytes} bytes")]
+    PayloadTooLarge { limit_bytes: usize },
+
+    #[error("too many failed attempts: try again in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+
+    /// A service we depend on (the Graph API) failed or could not be reached.
+    #[error("{message}")]
+    BadGateway { code: &'static str, message: String },
+
     /// The detail is logged; the client only learns which backend is down.
     #[error("the store ({backend}) is not reachable")]
     StoreUnavailable { backend: &'static str, detail: String },
+
+    /// A bug or an unexpected failure: logged with its detail, answered as 500.
+    #[error("internal error")]
+    Internal(String),
 }
 
 impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest { code, message: message.into() }
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unauthorized { code, message: message.into() }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NoRoute(_) | Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadGateway { .. } => StatusCode::BAD_GATEWAY,
             Self::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Stable, machine-readable: clients branch on this, not on the message.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound(_) => "not_found",
+            Self::NoRoute(_) | Self::NotFound { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::BadRequest { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::BadGateway { code, .. } => code,
+            Self::Invalid(_) => "invalid",
+            Self::Conflict(_) => "conflict",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::StoreUnavailable { .. } => "store_unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { what } => Self::NotFound { what },
+            StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Invalid(invalid) => Self::Invalid(invalid),
+            StoreError::Unavailable(detail) => Self::StoreUnavailable { backend: "store", detail },
+            StoreError::Corrupt(detail) | StoreError::Backend(detail) => Self::Internal(detail),
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let Self::StoreUnavailable { backend, detail } = &self {
-            tracing::warn!(backend, error = %detail, "store not reachable");
+        match &self {
+            Self::StoreUnavailable { backend, detail } => {
+                tracing::warn!(backend, error = %detail, "store not reachable");
+            }
+            Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
+            _ => {}
         }
         let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// A probe answers within this even when the store hangs (a `mongodb://` store still
 /// selecting a server can take 30 s): to a load balancer, slow is down.

@@ -5,15 +5,20 @@
 //! - [`serve`] runs it on a listener the caller binds, until a shutdown future ends;
 //! - [`run`] is the whole daemon: open the store, bind, serve.
 
+mod api;
+pub mod auth;
 mod cli;
 mod error;
+pub mod extract;
 mod health;
 mod server;
 mod startup;
+pub mod state;
 mod telemetry;
 
 pub use cli::{Cli, Command, ConfigCommand};
 pub use error::{AppError, DaemonError};
-pub use server::{AppState, router, serve, shutdown_signal};
+pub use server::{BODY_LIMIT_BYTES, router, serve, shutdown_signal};
 pub use startup::{check_report, load_config, open_store, run};
+pub use state::{AppState, Settings};
 pub use telemetry::init_logging;

@@ -1,39 +1,47 @@
 //! The HTTP application: its state, its routes and how it is served and stopped.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
-use axum::http::{Method, Uri};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{Method, StatusCode, Uri};
 use axum::routing::get;
-use closer_core::store::Store;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
-use crate::health;
+use crate::state::AppState;
+use crate::{api, health};
 
-/// What every handler can reach. Cheap to clone: axum clones it per request.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-}
+/// The largest request body the API takes: a knowledge-base document (1 MiB) with
+/// room for its JSON envelope.
+pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
-impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
-    }
-}
+/// A request that takes longer is answered 408 and its work dropped: a client waiting
+/// this long has given up anyway.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application, apart from any socket so that tests can call it directly.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest("/api/v1", api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
         .with_state(state)
 }
 
@@ -43,7 +51,10 @@ pub async fn serve<F>(listener: TcpListener, app: Router, shutdown: F) -> std::i
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    // The client's address feeds the login throttle.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Completes on Ctrl-C or SIGTERM (what systemd and `docker stop` send).
@@ -82,11 +93,12 @@ pub async fn shutdown_signal() {
 /// the verify token there.
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map_or("(unmatched)", MatchedPath::as_str);
-    tracing::info_span!("request", method = %request.method(), route)
+    let id = request.headers().get("x-request-id").and_then(|id| id.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", id, method = %request.method(), route)
 }
 
 async fn not_found(uri: Uri) -> AppError {
-    AppError::NotFound(uri.path().to_owned())
+    AppError::NoRoute(uri.path().to_owned())
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
@@ -104,13 +116,16 @@ mod tests {
     use serde_json::{Value, json};
     use tower::ServiceExt as _;
 
+    use std::sync::Arc;
+
     use super::*;
+    use crate::state::Settings;
 
     async fn sqlite_app() -> (Router, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("closer.db").display());
         let store = closer_core::store::open(&url).await.unwrap();
-        (router(AppState::new(store)), dir)
+        (router(AppState::new(store, Arc::new(closer_core::SystemClock), Settings::default())), dir)
     }
 
     async fn call(app: Router, method: &str, path: &str) -> (StatusCode, Value) {

@@ -10,7 +10,8 @@ use closer_core::store::{self, Store};
 use tokio::net::TcpListener;
 
 use crate::error::DaemonError;
-use crate::server::{AppState, router, serve};
+use crate::server::{router, serve};
+use crate::state::{AppState, Settings};
 
 /// The configuration from `path` (if any) and this process's `CLOSER__…` variables.
 pub fn load_config(path: Option<&Path>) -> Result<Config, ConfigError> {
@@ -83,7 +84,8 @@ where
     // Tests that ask for port 0 read the chosen port from this line.
     tracing::info!("listening on {bound}");
 
-    serve(listener, router(AppState::new(store)), shutdown).await.map_err(DaemonError::Serve)?;
+    let state = AppState::new(store, Arc::new(closer_core::SystemClock), Settings::from_config(&config));
+    serve(listener, router(state), shutdown).await.map_err(DaemonError::Serve)?;
     tracing::info!("stopped cleanly");
     Ok(())
 }

@@ -37,6 +37,24 @@ pub struct Config {
     pub facebook: FacebookConfig,
     pub ai: AiConfig,
     pub log: LogConfig,
+    pub auth: AuthConfig,
+}
+
+/// `[auth]`: how long the owners' logins last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Short, because an access token is sent with every request: a leaked one is
+    /// useful only briefly.
+    pub access_token_minutes: u64,
+    /// How long a login lasts without use; each refresh starts it again.
+    pub refresh_token_days: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { access_token_minutes: 15, refresh_token_days: 30 }
+    }
 }
 
 /// `[server]`: where the HTTP API, the webhooks and the console connect.

@@ -28,6 +28,15 @@ impl Config {
             ));
         }
         check_log_level(&self.log.level)?;
+        if !(1..=24 * 60).contains(&self.auth.access_token_minutes) {
+            return Err(ConfigError::invalid(
+                "auth.access_token_minutes",
+                "must be between 1 and 1440 (a day)",
+            ));
+        }
+        if !(1..=365).contains(&self.auth.refresh_token_days) {
+            return Err(ConfigError::invalid("auth.refresh_token_days", "must be between 1 and 365"));
+        }
         Ok(())
     }
 }

@@ -21,6 +21,8 @@ use crate::model::{
     TokenKind, User, UserId, ValidationError,
 };
 
+pub use crate::config::redact_url;
+
 #[cfg(feature = "mongodb")]
 pub mod mongodb;
 #[cfg(feature = "sqlite")]
@@ -259,30 +261,9 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     )))
 }
 
-/// A URL fit for messages and logs: any password in it replaced.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let (authority, tail) = rest.split_once('/').map_or((rest, ""), |(a, t)| (a, t));
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            let slash = if rest.contains('/') { "/" } else { "" };
-            format!("{scheme}://{user}:****@{host}{slash}{tail}")
-        }
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_redacted_from_urls() {
-        assert_eq!(redact_url("mongodb://ana:s3cret@db:27017/closer"), "mongodb://ana:****@db:27017/closer");
-        assert_eq!(redact_url("mongodb://db:27017/closer"), "mongodb://db:27017/closer");
-        assert_eq!(redact_url("sqlite:///var/lib/closer/closer.db"), "sqlite:///var/lib/closer/closer.db");
-    }
 
     #[tokio::test]
     async fn unknown_schemes_are_refused_by_name() {

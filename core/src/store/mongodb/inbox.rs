@@ -79,6 +79,11 @@ pub(super) async fn claim(
     Ok(None)
 }
 
+#[cfg(test)]
+pub(super) async fn candidates_for_test(c: &Collections, now: &Bson) -> Result<Vec<String>> {
+    candidates(c, now).await
+}
+
 /// The conversations with claimable events and no live lease, oldest waiting first.
 async fn candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
     let pipeline = [
@@ -248,7 +253,7 @@ pub(super) async fn complete(c: &Collections, lease: LeaseId, key: &str) -> Resu
     if c.inbox.update_one(held(lease, key)?, done).await.db()?.matched_count == 0 {
         return Err(lost());
     }
-    Ok(())
+    end_if_finished(c, lease).await
 }
 
 pub(super) async fn fail(
@@ -271,9 +276,23 @@ pub(super) async fn fail(
     if c.inbox.update_one(held(lease, key)?, doc! { "$set": set }).await.db()?.matched_count == 0 {
         return Err(lost());
     }
+    end_if_finished(c, lease).await
+}
+
+/// A lease whose last event is done or failed ends by itself: the conversation is
+/// free for the events that arrived meanwhile, without another call. Looking and then
+/// deleting is safe without a transaction: nothing is leased under a lease id after
+/// its claim returned, so once none of its events is left, none comes back.
+async fn end_if_finished(c: &Collections, lease: LeaseId) -> Result<()> {
+    let open = doc! { "lease": lease.to_string(), "status": value(&InboxStatus::Leased)? };
+    if c.inbox.find_one(open).projection(doc! { "_id": 1 }).await.db()?.is_none() {
+        c.inbox_leases.delete_one(doc! { "lease": lease.to_string() }).await.db()?;
+    }
     Ok(())
 }
 
+/// Also for a lease that already ended (by its last event, or taken over): then
+/// nothing matches and nothing changes.
 pub(super) async fn release(c: &Collections, lease: LeaseId) -> Result<()> {
     c.inbox
         .update_many(

@@ -18,26 +18,34 @@ pub(super) async fn append_message(c: &Collections, message: &Message) -> Result
     if message.sender == Sender::Customer {
         max.insert("last_customer_message_at", sent_at);
     }
-    // The chat first, in one write: the filter is the check that the chat is the
-    // tenant's (before anything is stored), and the counters move with it. Two round
-    // trips instead of three keeps an append near the cost of a plain insert.
-    let moved = c
-        .chats
-        .update_one(chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max })
-        .await
-        .db()?;
-    if moved.matched_count == 0 {
-        return Err(StoreError::not_found("chat"));
+    // The chat's counters and the message are written at once, each in one write:
+    // an append then costs about one round trip. The chat's filter is the tenant
+    // check; when it fails, or the message is a duplicate, the other write is undone,
+    // so what stays is what the sequential version would have left.
+    let record = encode(message, "id")?;
+    let (moved, inserted) = tokio::join!(
+        c.chats.update_one(chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max }),
+        c.messages.insert_one(record),
+    );
+    let moved = moved.db()?.matched_count == 1;
+    match (moved, inserted) {
+        (true, Ok(_)) => Ok(()),
+        (false, inserted) => {
+            // Not the tenant's chat (or no chat): the message must not stay. It was
+            // stored under the caller's own tenant, so no other business saw it.
+            if inserted.is_ok() {
+                c.messages.delete_one(doc! { "_id": message.id.to_string() }).await.db()?;
+            }
+            Err(StoreError::not_found("chat"))
+        }
+        (true, Err(e)) => {
+            // Not stored after all: the count goes back. The times may stay: a
+            // duplicate is the same message again, whose time counted when it was
+            // first stored. A crash right here leaves the count one too high.
+            c.chats.update_one(chat, doc! { "$inc": { "message_count": -1_i64 } }).await.db()?;
+            Err(conflict_as(&e, "this message is stored already"))
+        }
     }
-    if let Err(e) = c.messages.insert_one(encode(message, "id")?).await {
-        // Not stored after all: the count goes back. The times may stay: a duplicate
-        // is the same message again, whose time counted when it was first stored.
-        // Without a transaction (which would need a replica set) a crash right here
-        // leaves the count one too high; nothing reads it as more than a figure.
-        c.chats.update_one(chat, doc! { "$inc": { "message_count": -1_i64 } }).await.db()?;
-        return Err(conflict_as(&e, "this message is stored already"));
-    }
-    Ok(())
 }
 
 pub(super) async fn list_messages(

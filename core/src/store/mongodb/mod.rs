@@ -19,7 +19,11 @@ mod indexes;
 mod integrations;
 mod messages;
 #[cfg(test)]
+mod scratch_timing;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+use tests as tests_support;
 mod users;
 
 use std::time::Duration;

@@ -1,0 +1,183 @@
+//! The API under test: `router(state)` called without a socket (`oneshot`), on a real
+//! store (a fresh SQLite file, or a fresh database on the MongoDB test server) and a
+//! clock the test moves.
+//!
+//! `both_backends!` turns each `async fn(TestApp)` into one test per backend.
+
+#![allow(dead_code, clippy::missing_panics_doc)]
+
+#[path = "../../../tests/harness/mongodb.rs"]
+mod mongodb_server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use closer_core::ManualClock;
+use closer_core::model::Timestamp;
+use closer_core::store::Store;
+use closer_daemon::{AppState, Settings, router};
+use http_body_util::BodyExt as _;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+pub struct TestApp {
+    pub store: Arc<dyn Store>,
+    pub clock: ManualClock,
+    pub state: AppState,
+    /// The client address requests come from (the login throttle counts by it).
+    pub client: SocketAddr,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Mongo(mongodb::Client, String),
+}
+
+/// A fixed start, so that tests speak of known days and hours.
+pub fn start_time() -> Timestamp {
+    Timestamp::parse("2026-11-20T09:00:00.000Z").expect("valid")
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("closer.db").display());
+        Self::with_store(&url, Cleanup::Sqlite(dir)).await
+    }
+
+    pub async fn mongodb() -> Self {
+        let server = tokio::task::spawn_blocking(mongodb_server::server_uri).await.expect("join");
+        let name = format!("closer_api_{}", uuid::Uuid::now_v7().simple());
+        let url = mongodb_server::with_database(server, &name);
+        let client = mongodb::Client::with_uri_str(&url).await.expect("MongoDB client");
+        Self::with_store(&url, Cleanup::Mongo(client, name)).await
+    }
+
+    async fn with_store(url: &str, cleanup: Cleanup) -> Self {
+        let store = closer_core::store::open(url).await.expect("open the store");
+        let clock = ManualClock::new(start_time());
+        let state = AppState::new(Arc::clone(&store), Arc::new(clock.clone()), Settings::default());
+        Self { store, clock, state, client: "127.0.0.1:40000".parse().expect("addr"), cleanup }
+    }
+
+    pub async fn finish(self) {
+        if let Cleanup::Mongo(client, name) = &self.cleanup {
+            client.database(name).drop().await.expect("drop the test database");
+        }
+    }
+
+    pub fn app(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    /// Sends a request; `body` is sent as JSON when given. Returns the status and the
+    /// body parsed as JSON (`Value::Null` for an empty body).
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => {
+                request.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()))
+            }
+            None => request.body(Body::empty()),
+        };
+        self.send(request.expect("request")).await
+    }
+
+    /// Sends a request built by the test (raw bodies, odd headers).
+    pub async fn send(&self, mut request: Request<Body>) -> Response {
+        request.extensions_mut().insert(ConnectInfo(self.client));
+        let response = self.app().oneshot(request).await.expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Response { status, headers, body }
+    }
+
+    /// Registers an account and returns its access token.
+    pub async fn register(&self, email: &str) -> Account {
+        let response = self
+            .call(
+                "POST",
+                "/api/v1/auth/register",
+                None,
+                Some(json!({ "email": email, "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        Account {
+            id: response.body["account"]["id"].as_str().expect("id").to_owned(),
+            token: response.body["access_token"].as_str().expect("access token").to_owned(),
+            refresh_token: response.body["refresh_token"].as_str().expect("refresh token").to_owned(),
+        }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    /// Asserts the status and, for errors, the error code; returns the body.
+    #[track_caller]
+    pub fn expect(&self, status: StatusCode, code: Option<&str>) -> &Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        if let Some(code) = code {
+            assert_eq!(self.body["error"]["code"], code, "{}", self.body);
+            assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", self.body);
+        }
+        &self.body
+    }
+}
+
+/// One test per backend for each `async fn(&TestApp)` named.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let app = $crate::common::TestApp::sqlite().await;
+                    super::$test(&app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+        mod mongodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let app = $crate::common::TestApp::mongodb().await;
+                    super::$test(&app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+    };
+}
