@@ -6,7 +6,9 @@
 
 pub mod clock;
 pub mod config;
+pub mod events;
 pub mod model;
+pub mod platform;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -8,9 +8,12 @@
 mod api;
 pub mod auth;
 mod cli;
+pub mod crypto;
 mod error;
+pub mod events;
 pub mod extract;
 mod health;
+pub mod openapi;
 mod server;
 mod startup;
 pub mod state;
@@ -18,7 +21,7 @@ mod telemetry;
 
 pub use cli::{Cli, Command, ConfigCommand};
 pub use error::{AppError, DaemonError};
-pub use server::{BODY_LIMIT_BYTES, router, serve, shutdown_signal};
+pub use server::{BODY_LIMIT_BYTES, api_and_document, router, serve, shutdown_signal};
 pub use startup::{check_report, load_config, open_store, run};
 pub use state::{AppState, Settings};
 pub use telemetry::init_logging;

@@ -13,8 +13,11 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::AppError;
+use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use crate::{api, health};
 
@@ -28,10 +31,18 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application, apart from any socket so that tests can call it directly.
 pub fn router(state: AppState) -> Router {
+    let (api, document) = api_and_document();
+    // Serialised once: it never changes while the daemon runs.
+    let document = axum::body::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
+    let serve_document = move || {
+        let document = document.clone();
+        async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], document) }
+    };
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .nest("/api/v1", api::routes())
+        .merge(api)
+        .route("/api/v1/openapi.json", get(serve_document))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -43,6 +54,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
+}
+
+/// The API's routes and the OpenAPI document describing exactly them.
+pub fn api_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api::routes()).split_for_parts()
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight

@@ -7,13 +7,20 @@ use closer_core::Clock;
 use closer_core::config::Config;
 use closer_core::store::Store;
 
+use closer_core::platform::facebook::GraphClient;
+
 use crate::auth::throttle::LoginThrottle;
+use crate::crypto::TokenSealer;
+use crate::events::EventHub;
 
 /// Settings handlers need, resolved once from the configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// Where the Graph API is: Facebook's, or a fake in tests.
+    pub graph_api_base: String,
+    pub graph_api_version: String,
 }
 
 impl Settings {
@@ -21,6 +28,8 @@ impl Settings {
         Self {
             access_token_ttl: Duration::from_secs(config.auth.access_token_minutes * 60),
             refresh_token_ttl: Duration::from_secs(config.auth.refresh_token_days * 24 * 60 * 60),
+            graph_api_base: config.facebook.graph_api_base.clone(),
+            graph_api_version: config.facebook.graph_api_version.clone(),
         }
     }
 }
@@ -39,10 +48,32 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
+    /// Live events to the consoles.
+    pub events: Arc<EventHub>,
+    /// Encrypts page tokens before they reach the store.
+    pub sealer: Arc<TokenSealer>,
+    pub graph: GraphClient,
 }
 
 impl AppState {
+    /// A state with a fresh event hub and a sealer whose key lives only as long as the
+    /// process; the daemon swaps in its persistent key with [`AppState::with_sealer`].
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Self { store, clock, settings: Arc::new(settings), login_throttle: Arc::default() }
+        let graph = GraphClient::new(&settings.graph_api_base, &settings.graph_api_version);
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            login_throttle: Arc::default(),
+            events: Arc::default(),
+            sealer: Arc::new(TokenSealer::ephemeral()),
+            graph,
+        }
+    }
+
+    #[must_use]
+    pub fn with_sealer(mut self, sealer: TokenSealer) -> Self {
+        self.sealer = Arc::new(sealer);
+        self
     }
 }

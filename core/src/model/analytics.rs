@@ -8,6 +8,7 @@ use super::{CampaignId, Platform, UserId};
 
 /// The counted quantities. Also used as the increment when recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Metrics {
     pub messages_sent: i64,
@@ -65,11 +66,13 @@ impl Metrics {
 
 /// One day of one campaign on one platform for one business.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnalyticsDay {
     pub user_id: UserId,
     /// `None`: activity in chats that belong to no campaign.
     pub campaign_id: Option<CampaignId>,
     pub platform: Platform,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: NaiveDate,
     pub totals: Metrics,
     /// UTC hours 0–23.

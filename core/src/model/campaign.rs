@@ -11,6 +11,7 @@ use super::{CampaignId, Platform, Timestamp, UserId};
 /// An amount of money in minor units (cents) of a currency, so no float ever rounds a
 /// price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     pub amount_minor: i64,
     /// ISO 4217 code, upper case (`USD`, `EUR`).
@@ -34,6 +35,7 @@ impl Money {
 
 /// What the campaign sells.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Product {
     pub name: String,
@@ -49,6 +51,7 @@ pub struct Product {
 /// One question the AI asks to qualify a lead, with the answers offered as quick
 /// replies (none: a free answer).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct QualificationQuestion {
     pub question: String,
@@ -57,6 +60,7 @@ pub struct QualificationQuestion {
 
 /// The conversation the AI walks: greeting, qualification questions in order, closing.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ChatFlow {
     pub greeting: String,
@@ -66,6 +70,7 @@ pub struct ChatFlow {
 
 /// Where a campaign stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignStatus {
     Draft,
@@ -97,6 +102,7 @@ impl fmt::Display for CampaignStatus {
 
 /// A move in the status machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
     Activate,
@@ -138,6 +144,7 @@ pub enum TransitionError {
 
 /// Running totals shown beside a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CampaignStats {
     pub conversations: i64,
@@ -148,6 +155,7 @@ pub struct CampaignStats {
 
 /// A sales campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     pub id: CampaignId,
     pub user_id: UserId,

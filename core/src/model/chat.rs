@@ -8,6 +8,7 @@ use super::{CampaignId, ChatId, MessageId, Money, Platform, Timestamp, UserId};
 
 /// Where a conversation stands in the sale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChatStatus {
     Active,
@@ -30,6 +31,7 @@ impl ChatStatus {
 
 /// Who answers the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChatMode {
     Ai,
@@ -48,6 +50,7 @@ impl ChatMode {
 
 /// One signal that moved the lead score, kept so the owner sees why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadReason {
     pub signal: String,
     pub points: i32,
@@ -55,6 +58,7 @@ pub struct LeadReason {
 
 /// How likely this customer is to buy, 0–100, with the reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct LeadScore {
     pub score: u8,
@@ -77,6 +81,7 @@ impl LeadScore {
 
 /// Whether and for how much the customer bought.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Conversion {
     pub converted: bool,
@@ -86,6 +91,7 @@ pub struct Conversion {
 
 /// One customer's conversation with one business on one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Chat {
     pub id: ChatId,
     pub user_id: UserId,
@@ -151,6 +157,7 @@ impl NewChat {
 
 /// A change to a chat's state; unset fields stay as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ChatUpdate {
     pub status: Option<ChatStatus>,
@@ -222,6 +229,7 @@ pub struct ChatQuery {
 /// A position in a listing ordered by time: the time and the id break ties, so a page
 /// boundary never skips or repeats an entry that shares a millisecond.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cursor {
     pub at: Timestamp,
     pub id: String,
@@ -258,6 +266,7 @@ impl<T> Page<T> {
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sender {
     Customer,
@@ -268,6 +277,7 @@ pub enum Sender {
 
 /// How far an outgoing message got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// A customer's message, as received.
@@ -283,6 +293,7 @@ pub enum DeliveryState {
 
 /// One message in a chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: MessageId,
     pub chat_id: ChatId,

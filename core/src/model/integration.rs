@@ -9,6 +9,7 @@ use super::{IntegrationId, Timestamp, UserId};
 
 /// A messaging platform Closer talks on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Facebook,
@@ -44,6 +45,7 @@ impl fmt::Display for Platform {
 
 /// Whether an integration can send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IntegrationStatus {
     Connected,

@@ -1,28 +1,31 @@
 //! `/api/v1/auth`: register, login, refresh, logout, me.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use closer_core::model::{BusinessInfo, Email, Role, Timestamp, User, UserId};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{self, Authenticated, IssuedTokens, passwords};
 use crate::error::AppError;
 use crate::extract::{AppJson, ClientAddress};
+use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/register", post(register))
-        .route("/login", post(login))
-        .route("/refresh", post(refresh))
-        .route("/logout", post(logout))
-        .route("/me", get(me))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
 /// An account as the API shows it: never the password hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
     pub id: UserId,
     pub email: Email,
@@ -47,14 +50,15 @@ impl From<&User> for AccountView {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A new login: the account and its tokens.
+#[derive(Debug, Serialize, ToSchema)]
 struct Welcome {
     account: AccountView,
     #[serde(flatten)]
     tokens: IssuedTokens,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Credentials {
     email: String,
@@ -68,6 +72,12 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// Creates an account (and logs it in). Passwords must be at least 10 characters.
+#[utoipa::path(post, path = "/register", tag = "auth", request_body = Credentials, responses(
+    (status = 201, body = Welcome),
+    (status = 409, description = "email already registered", body = ErrorBody),
+    (status = 422, description = "invalid email or password", body = ErrorBody),
+))]
 async fn register(
     State(state): State<AppState>,
     AppJson(credentials): AppJson<Credentials>,
@@ -82,6 +92,12 @@ async fn register(
     Ok((StatusCode::CREATED, Json(Welcome { account: AccountView::from(&user), tokens })))
 }
 
+/// Logs in. After 5 failures in 15 minutes (per email or per address): 429 with `Retry-After`.
+#[utoipa::path(post, path = "/login", tag = "auth", request_body = Credentials, responses(
+    (status = 200, body = Welcome),
+    (status = 401, description = "wrong email or password", body = ErrorBody),
+    (status = 429, description = "too many failures", body = ErrorBody),
+))]
 async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -112,12 +128,17 @@ async fn login(
     Ok(Json(Welcome { account: AccountView::from(&user), tokens }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
     refresh_token: String,
 }
 
+/// Exchanges a refresh token for a new pair; the old refresh token stops working.
+#[utoipa::path(post, path = "/refresh", tag = "auth", request_body = RefreshRequest, responses(
+    (status = 200, body = IssuedTokens),
+    (status = 401, description = "unknown, used, revoked or expired", body = ErrorBody),
+))]
 async fn refresh(
     State(state): State<AppState>,
     AppJson(request): AppJson<RefreshRequest>,
@@ -125,11 +146,21 @@ async fn refresh(
     Ok(Json(auth::refresh_session(&state, &request.refresh_token).await?))
 }
 
+/// Ends this session: its tokens stop working.
+#[utoipa::path(post, path = "/logout", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204, description = "logged out"),
+    (status = 401, body = ErrorBody),
+))]
 async fn logout(State(state): State<AppState>, who: Authenticated) -> Result<StatusCode, AppError> {
     state.store.revoke_session(who.user_id, who.session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The logged-in account.
+#[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, body = AccountView),
+    (status = 401, body = ErrorBody),
+))]
 async fn me(State(state): State<AppState>, who: Authenticated) -> Result<Json<AccountView>, AppError> {
     let user = state.store.get_user(who.user_id).await?;
     Ok(Json(AccountView::from(&user)))

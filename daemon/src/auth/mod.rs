@@ -55,7 +55,7 @@ pub async fn authenticate(state: &AppState, access_token: &str) -> Result<Authen
 }
 
 /// What a client gets when it logs in or refreshes: shown once, never stored.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedTokens {
     pub access_token: String,
     pub refresh_token: String,

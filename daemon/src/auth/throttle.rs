@@ -97,7 +97,7 @@ mod tests {
         let ana = email("ana@shop.example");
         for i in 0..5 {
             assert_eq!(throttle.check(&ana, None, t0), Ok(()));
-            throttle.record_failure(&ana, None, t0 + Duration::from_secs(i * 60));
+            throttle.record_failure(&ana, None, t0 + Duration::from_mins(i));
         }
         let later = t0 + Duration::from_secs(5 * 60);
         assert_eq!(throttle.check(&ana, None, later), Err(10 * 60), "until the first failure is 15 min old");

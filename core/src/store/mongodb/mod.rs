@@ -19,13 +19,10 @@ mod indexes;
 mod integrations;
 mod messages;
 #[cfg(test)]
-mod scratch_timing;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-use tests as tests_support;
 mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -47,6 +44,9 @@ use codec::DriverResult;
 pub struct MongoStore {
     db: Database,
     c: Collections,
+    /// The leases this process handed out and what they still hold: lets the last
+    /// event of a claim end its lease in the same round trip.
+    leases: Arc<inbox::LeaseBook>,
 }
 
 /// The collections, opened once: a `Collection` handle is cheap to clone but naming
@@ -100,7 +100,7 @@ impl MongoStore {
             }
             other => other,
         })?;
-        Ok(Self { db, c })
+        Ok(Self { db, c, leases: Arc::default() })
     }
 
     /// The database this store works in.
@@ -321,7 +321,7 @@ impl Store for MongoStore {
         lease_for: Duration,
         max_events: usize,
     ) -> Result<Option<InboxClaim>> {
-        inbox::claim(&self.c, owner, now, lease_for, max_events).await
+        inbox::claim(&self.c, &self.leases, owner, now, lease_for, max_events).await
     }
 
     async fn inbox_extend(&self, lease: LeaseId, until: Timestamp) -> Result<()> {
@@ -329,7 +329,7 @@ impl Store for MongoStore {
     }
 
     async fn inbox_complete(&self, lease: LeaseId, key: &str) -> Result<()> {
-        inbox::complete(&self.c, lease, key).await
+        inbox::complete(&self.c, &self.leases, lease, key).await
     }
 
     async fn inbox_fail(
@@ -339,11 +339,11 @@ impl Store for MongoStore {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        inbox::fail(&self.c, lease, key, error, retry_at).await
+        inbox::fail(&self.c, &self.leases, lease, key, error, retry_at).await
     }
 
     async fn inbox_release(&self, lease: LeaseId) -> Result<()> {
-        inbox::release(&self.c, lease).await
+        inbox::release(&self.c, &self.leases, lease).await
     }
 
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent> {

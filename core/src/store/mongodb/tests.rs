@@ -18,7 +18,7 @@ use crate::store::{Store, StoreError};
 
 /// A store in a database of its own on the test server, or `None` (with a note) when
 /// no server is configured.
-pub(super) async fn fresh() -> Option<MongoStore> {
+async fn fresh() -> Option<MongoStore> {
     let Ok(server) = std::env::var("CLOSER_TEST_MONGODB_URI") else {
         eprintln!("CLOSER_TEST_MONGODB_URI is not set: skipping this MongoDB test");
         return None;

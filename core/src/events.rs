@@ -1,0 +1,1 @@
+//! Live events sent to consoles over the WebSocket (being written).
