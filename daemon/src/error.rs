@@ -148,6 +148,15 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
+        let kind = match &error {
+            StoreError::NotFound { .. } | StoreError::Conflict(_) | StoreError::Invalid(_) => None,
+            StoreError::Unavailable(_) => Some("unavailable"),
+            StoreError::Corrupt(_) => Some("corrupt"),
+            StoreError::Backend(_) => Some("backend"),
+        };
+        if let Some(kind) = kind {
+            metrics::counter!(crate::metrics::STORE_ERRORS, "kind" => kind).increment(1);
+        }
         match error {
             StoreError::NotFound { what } => Self::NotFound { what },
             StoreError::Conflict(message) => Self::Conflict(message),

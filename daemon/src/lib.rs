@@ -13,6 +13,7 @@ mod error;
 pub mod events;
 pub mod extract;
 mod health;
+pub mod metrics;
 pub mod openapi;
 mod server;
 mod startup;

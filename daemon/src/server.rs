@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::error::AppError;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{api, health};
+use crate::{api, health, metrics};
 
 /// The largest request body the API takes: a knowledge-base document (1 MiB) with
 /// room for its JSON envelope.
@@ -31,6 +31,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application, apart from any socket so that tests can call it directly.
 pub fn router(state: AppState) -> Router {
+    metrics::handle();
     let (api, document) = api_and_document();
     // Serialised once: it never changes while the daemon runs.
     let document = axum::body::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
@@ -41,11 +42,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
         .merge(api)
         .route("/api/v1/openapi.json", get(serve_document))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
