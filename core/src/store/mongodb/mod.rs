@@ -1,11 +1,13 @@
 //! The `mongodb` backend: the official driver, for deployments that outgrow one machine
 //! (several `closerd` on one replica set or a sharded cluster).
 //!
-//! Every record is one document whose `_id` is the model's id (text). What other
-//! backends do in a transaction is done here with single-document atomic operations
-//! (upserts, `$inc`, compare-and-swap filters) backed by unique indexes, so nothing
-//! needs a multi-document transaction and a standalone server works too. Each area
-//! lives in its own submodule; this file connects, creates the indexes and routes the
+//! Every record is one document whose `_id` is the model's id (text). What the
+//! embedded store does in a transaction is done here with single-document atomic
+//! operations (upserts, `$inc`, compare-and-swap filters) backed by unique indexes, so
+//! nothing needs a multi-document transaction and a standalone server works too.
+//! Where one call writes two documents (a message and its chat's counters), a
+//! failure between them is undone; only a crash there leaves a counter off by one.
+//! Each area lives in its own submodule; this file holds the handles and routes the
 //! trait's methods.
 
 mod analytics;

@@ -1,13 +1,17 @@
 //! What only this backend has: URLs and connecting, the indexes, the BSON mapping of
 //! awkward values. The trait's behaviour is the conformance suite's
-//! (`core/tests/store_conformance`). Tests that need a server use
-//! `CLOSER_TEST_MONGODB_URI` and say so when it is unset.
+//! (`core/tests/store_conformance`). Tests that need a server use the test server of
+//! `tests/harness/mongodb.rs`.
 
 use std::time::{Duration, Instant};
 
+use mongodb::bson::doc;
 use mongodb::options::ClientOptions;
 
 use super::MongoStore;
+
+#[path = "../../../../tests/harness/mongodb.rs"]
+mod mongodb_server;
 use super::connect::{
     DEFAULT_DATABASE, SERVER_SELECTION_TIMEOUT, database_of, scrub_password, with_defaults,
 };
@@ -16,21 +20,13 @@ use crate::model::{
 };
 use crate::store::{Store, StoreError};
 
-/// A store in a database of its own on the test server, or `None` (with a note) when
-/// no server is configured.
-async fn fresh() -> Option<MongoStore> {
-    let Ok(server) = std::env::var("CLOSER_TEST_MONGODB_URI") else {
-        eprintln!("CLOSER_TEST_MONGODB_URI is not set: skipping this MongoDB test");
-        return None;
-    };
+/// A store in a database of its own on the test server (started by the repository's
+/// script when `CLOSER_TEST_MONGODB_URI` is unset; no server fails the test).
+async fn fresh() -> MongoStore {
+    let server = tokio::task::spawn_blocking(mongodb_server::server_uri).await.expect("join");
     let name = format!("closer_unit_{}", uuid::Uuid::now_v7().simple());
-    let (base, options) = server.split_once('?').map_or((server.as_str(), None), |(b, o)| (b, Some(o)));
-    let hosts = base.trim_end_matches('/').splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-    let url = match options {
-        Some(options) => format!("{hosts}/{name}?{options}"),
-        None => format!("{hosts}/{name}"),
-    };
-    Some(MongoStore::open(&url).await.expect("open the test database"))
+    let url = mongodb_server::with_database(server, &name);
+    MongoStore::open(&url).await.expect("open the test database")
 }
 
 #[tokio::test]
@@ -74,7 +70,7 @@ async fn an_unreachable_server_fails_fast_naming_the_host_not_the_password() {
 
 #[tokio::test]
 async fn opening_twice_keeps_the_indexes() {
-    let Some(store) = fresh().await else { return };
+    let store = fresh().await;
     let again = super::Collections::new(&store.db);
     super::indexes::create(&again).await.expect("creating the same indexes again is a no-op");
     let names = store.c.chats.list_index_names().await.expect("list");
@@ -83,12 +79,14 @@ async fn opening_twice_keeps_the_indexes() {
     }
     let names = store.c.messages.list_index_names().await.expect("list");
     assert!(names.iter().any(|n| n == "platform_message_unique"), "{names:?}");
+    let names = store.c.inbox_leases.list_index_names().await.expect("list");
+    assert!(names.iter().any(|n| n == "forget_expired"), "{names:?}");
     store.drop_database().await.expect("drop");
 }
 
 #[tokio::test]
 async fn awkward_values_round_trip() {
-    let Some(store) = fresh().await else { return };
+    let store = fresh().await;
     let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
 
     // JSON payloads: nesting, Unicode, big integers, floats, nulls and dotted keys.
@@ -133,5 +131,48 @@ async fn awkward_values_round_trip() {
     let query = ChatQuery { search: Some("B (C)".into()), ..ChatQuery::default() };
     let found = store.list_chats(owner.id, &query).await.expect("search");
     assert_eq!(found.items.iter().map(|c| c.customer_id.as_str()).collect::<Vec<_>>(), ["a.b (c)*"]);
+    store.drop_database().await.expect("drop");
+}
+
+#[tokio::test]
+async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
+    let store = fresh().await;
+    // Another process on the same database: it shares no memory of the leases.
+    let other = MongoStore { leases: std::sync::Arc::default(), ..store.clone() };
+    let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
+    let lease_for = Duration::from_secs(30);
+    for (i, conversation) in ["a", "a", "b", "b"].into_iter().enumerate() {
+        let event = NewInboxEvent {
+            key: format!("facebook:m{i}"),
+            user_id: UserId::new(),
+            platform: Platform::Facebook,
+            conversation: conversation.into(),
+            occurred_at: now + Duration::from_secs(i as u64),
+            payload: serde_json::json!({}),
+            received_at: now,
+        };
+        store.inbox_enqueue(&event).await.expect("enqueue");
+    }
+    let held = |conversation: &'static str| {
+        let leases = store.c.inbox_leases.clone();
+        async move { leases.find_one(doc! { "_id": conversation }).await.expect("read").is_some() }
+    };
+
+    // Finished where it was claimed: the book knows which event is the last.
+    let a = store.inbox_claim("w1", now, lease_for, 10).await.expect("claim").expect("a");
+    store.inbox_complete(a.lease, &a.events[0].key).await.expect("first");
+    assert!(held("a").await, "one event left");
+    store.inbox_fail(a.lease, &a.events[1].key, "gave up", None).await.expect("last");
+    assert!(!held("a").await, "ended with its last event");
+
+    // Finished elsewhere: the database is asked instead.
+    let b = store.inbox_claim("w1", now, lease_for, 10).await.expect("claim").expect("b");
+    other.inbox_complete(b.lease, &b.events[0].key).await.expect("first");
+    assert!(held("b").await);
+    other.inbox_complete(b.lease, &b.events[1].key).await.expect("last");
+    assert!(!held("b").await);
+    // The claiming instance's memory is stale now; it must not be believed.
+    let again = store.inbox_complete(b.lease, &b.events[1].key).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     store.drop_database().await.expect("drop");
 }

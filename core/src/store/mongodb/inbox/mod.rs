@@ -7,6 +7,11 @@
 //! worker moves on to the next conversation. Two workers can therefore never hold
 //! the same conversation, and an expired lease is simply overwritten by the next
 //! claim.
+//!
+//! A lease ends with its last event (done or failed), or when released. Nothing here
+//! needs a multi-document transaction: the lease document is the lock, each event's
+//! update checks the lease id, and [`LeaseBook`] lets the last event and the end of
+//! its lease share one round trip.
 
 mod book;
 mod claim;
@@ -70,9 +75,10 @@ async fn leased_events(c: &Collections, lease: LeaseId) -> Result<Vec<InboxEvent
 /// When the server may forget a lease document: its TTL index deletes it a day after
 /// this (see `indexes`). Leases are decided by `lease_until` and the caller's clock;
 /// this date only keeps the collection from growing by one document per conversation
-/// ever seen.
+/// ever seen. The server's TTL runs on the wall clock, so a lease dated in the past by
+/// an injected clock (tests) counts from now instead, and is not forgotten while used.
 fn expiry(lease_until: Timestamp) -> DateTime {
-    DateTime::from_millis(lease_until.as_millis())
+    DateTime::from_millis(lease_until.max(Timestamp::now()).as_millis())
 }
 
 fn lost() -> StoreError {
