@@ -1,9 +1,0 @@
-//! `/api/v1/onboarding` (being written).
-
-use utoipa_axum::router::OpenApiRouter;
-
-use crate::state::AppState;
-
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-}
