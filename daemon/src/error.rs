@@ -66,6 +66,11 @@ pub enum AppError {
     #[error("{0}")]
     Invalid(#[from] ValidationError),
 
+    /// Well-formed, but not something we can act on (a page token Facebook refuses, a
+    /// campaign not ready to go live); the code says which.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+
     /// Not logged in, or the token is unknown, expired or revoked.
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
@@ -115,7 +120,7 @@ impl AppError {
             Self::NoRoute(_) | Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -134,6 +139,7 @@ impl AppError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::BadRequest { code, .. }
             | Self::Unauthorized { code, .. }
+            | Self::Unprocessable { code, .. }
             | Self::BadGateway { code, .. } => code,
             Self::Invalid(_) => "invalid",
             Self::Conflict(_) => "conflict",

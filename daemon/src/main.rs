@@ -9,6 +9,7 @@ use closer_core::config::Config;
 use closer_daemon::{Cli, Command, ConfigCommand, DaemonError};
 
 fn main() -> ExitCode {
+    closer_daemon::crypto::install_crypto_provider();
     match dispatch(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -74,6 +74,7 @@ where
         // is more likely a typo than a wish.
         std::fs::create_dir_all(&dir).map_err(|error| DaemonError::DataDir { path: dir.clone(), error })?;
     }
+    let sealer = crate::crypto::TokenSealer::load_or_create(&config.secret_key_file()?)?;
     let store = open_store(&url).await?;
     tracing::info!(backend = store.backend(), url = %config::redact_url(&url), "store open");
     tracing::info!(replies_by = %config.ai.effective_provider(), "replies configured");
@@ -84,7 +85,8 @@ where
     // Tests that ask for port 0 read the chosen port from this line.
     tracing::info!("listening on {bound}");
 
-    let state = AppState::new(store, Arc::new(closer_core::SystemClock), Settings::from_config(&config));
+    let state = AppState::new(store, Arc::new(closer_core::SystemClock), Settings::from_config(&config))
+        .with_sealer(sealer);
     serve(listener, router(state), shutdown).await.map_err(DaemonError::Serve)?;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -295,7 +295,7 @@ async fn transitions_follow_the_status_machine(app: &TestApp) {
     let campaign = create(app, &token, json!({ "name": "Empty" })).await;
 
     let not_ready = post(app, &token, &campaign, "activate").await;
-    not_ready.expect(StatusCode::UNPROCESSABLE_ENTITY, Some("invalid"));
+    not_ready.expect(StatusCode::UNPROCESSABLE_ENTITY, Some("not_ready"));
     for field in ["product.name", "product.price", "flow.greeting"] {
         assert!(message(&not_ready).contains(field), "{}", not_ready.body);
     }

@@ -4,6 +4,7 @@
 //! This is test support: a failure to set up is a panic with a message that says what
 //! went wrong, which is what a test wants.
 
+pub mod fake_graph;
 pub mod mongodb;
 
 use std::net::SocketAddr;
@@ -128,6 +129,7 @@ impl Closerd {
 
     /// Like [`Closerd::start`] with another store URL and extra configuration.
     pub async fn start_with(store_url: Option<&str>, extra: &str) -> Self {
+        install_crypto_provider();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let config = write_file(dir.path(), "closer.toml", &test_config(dir.path(), store_url, extra));
         let mut child = closerd_command(dir.path())
@@ -252,4 +254,11 @@ pub fn listening_addr(line: &str) -> Option<SocketAddr> {
 fn lock(buffer: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
     // A panic while holding the lock leaves a usable string: keep reading it.
     buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The process's TLS provider (ring), as closerd installs it: the workspace builds
+/// reqwest's rustls without one, so that exactly one is ever compiled in.
+pub fn install_crypto_provider() {
+    // Already installed (by another test in this process) is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -7,7 +7,7 @@
 #![allow(dead_code, clippy::missing_panics_doc)]
 
 #[path = "../../../tests/harness/mongodb.rs"]
-mod mongodb_server;
+pub mod mongodb_server;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use closer_core::model::{Campaign, CampaignId, Problem, Transition, TransitionError, ValidationError};
+use closer_core::model::{Campaign, CampaignId, Transition, TransitionError};
 use closer_core::store::StoreError;
 
 use crate::auth::Authenticated;
@@ -45,13 +45,10 @@ async fn make_move(
 fn refusal(error: TransitionError) -> AppError {
     match error {
         TransitionError::Illegal { .. } => AppError::Conflict(error.to_string()),
-        TransitionError::NotReady { missing } => ValidationError::new(
-            "campaign",
-            Problem::NotAllowed {
-                reason: format!("cannot be activated yet: missing {}", missing.join(", ")),
-            },
-        )
-        .into(),
+        TransitionError::NotReady { missing } => AppError::Unprocessable {
+            code: "not_ready",
+            message: format!("campaign cannot be activated yet: missing {}", missing.join(", ")),
+        },
     }
 }
 
