@@ -81,7 +81,13 @@ impl Drop for FakeGraph {
 
 impl FakeGraph {
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake Graph API");
+        Self::start_on(0).await
+    }
+
+    /// On a chosen port of 127.0.0.1 (0: any free one).
+    pub async fn start_on(port: u16) -> Self {
+        let listener =
+            tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the fake Graph API");
         let addr = listener.local_addr().expect("the fake Graph API's address");
         let shared = Arc::new(Shared::default());
         let app = Router::new().fallback(handle).with_state(Arc::clone(&shared));
