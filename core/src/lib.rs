@@ -4,6 +4,8 @@
 //! The storage backends sit behind cargo features (`sqlite`, `mongodb`) so that the
 //! clients build without database drivers.
 
+#[cfg(feature = "ai")]
+pub mod ai;
 pub mod clock;
 pub mod config;
 pub mod events;
