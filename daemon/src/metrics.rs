@@ -33,7 +33,11 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
             let handle = recorder.handle();
             metrics::set_global_recorder(recorder).ok()?;
             metrics::describe_counter!(HTTP_REQUESTS, "HTTP requests answered, by method, route and status");
-            metrics::describe_histogram!(HTTP_LATENCY, metrics::Unit::Seconds, "HTTP request latency by route");
+            metrics::describe_histogram!(
+                HTTP_LATENCY,
+                metrics::Unit::Seconds,
+                "HTTP request latency by route"
+            );
             metrics::describe_gauge!(WEBSOCKET_CLIENTS, "Consoles connected to the live event stream");
             metrics::describe_counter!(STORE_ERRORS, "Store operations that failed, by kind");
             Some(handle)
@@ -44,12 +48,16 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
 /// Counts and times every request by its route pattern (never the raw path: ids
 /// would make one series per chat).
 pub async fn track(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!(HTTP_REQUESTS, "method" => method, "route" => route.clone(), "status" => status).increment(1);
+    metrics::counter!(HTTP_REQUESTS, "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
     metrics::histogram!(HTTP_LATENCY, "route" => route).record(started.elapsed().as_secs_f64());
     response
 }
@@ -58,6 +66,8 @@ pub async fn track(request: Request, next: Next) -> Response {
 pub async fn render() -> Response {
     match handle() {
         Some(handle) => ([(CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response(),
-        None => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "metrics recorder not installed\n").into_response(),
+        None => {
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "metrics recorder not installed\n").into_response()
+        }
     }
 }

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -70,6 +71,13 @@ pub async fn serve<F>(listener: TcpListener, app: Router, shutdown: F) -> std::i
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let listener = listener.tap_io(|tcp| {
+        // Live events are small frames that must leave at once: with Nagle's algorithm
+        // each waits for the ACK of the previous one (Linux delays ACKs up to 40 ms).
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     // The client's address feeds the login throttle.
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

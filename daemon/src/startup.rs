@@ -87,7 +87,15 @@ where
 
     let state = AppState::new(store, Arc::new(closer_core::SystemClock), Settings::from_config(&config))
         .with_sealer(sealer);
+    let events = Arc::clone(&state.events);
+    let hub = Arc::clone(&events);
+    let shutdown = async move {
+        shutdown.await;
+        hub.shut_down();
+    };
     serve(listener, router(state), shutdown).await.map_err(DaemonError::Serve)?;
+    // Upgraded connections are not axum's to wait for: give their close frames time to leave.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), events.closed()).await;
     tracing::info!("stopped cleanly");
     Ok(())
 }

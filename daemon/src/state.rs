@@ -60,12 +60,13 @@ impl AppState {
     /// process; the daemon swaps in its persistent key with [`AppState::with_sealer`].
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let graph = GraphClient::new(&settings.graph_api_base, &settings.graph_api_version);
+        let events = Arc::new(EventHub::new(Arc::clone(&clock)));
         Self {
             store,
             clock,
             settings: Arc::new(settings),
             login_throttle: Arc::default(),
-            events: Arc::default(),
+            events,
             sealer: Arc::new(TokenSealer::ephemeral()),
             graph,
         }

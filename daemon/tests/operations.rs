@@ -9,7 +9,9 @@ use common::TestApp;
 async fn metrics_count_requests_by_route_and_status() {
     let app = TestApp::sqlite().await;
     app.call("GET", "/healthz", None, None).await.expect(StatusCode::OK, None);
-    app.call("GET", "/api/v1/auth/me", None, None).await.expect(StatusCode::UNAUTHORIZED, Some("unauthorized"));
+    app.call("GET", "/api/v1/auth/me", None, None)
+        .await
+        .expect(StatusCode::UNAUTHORIZED, Some("unauthorized"));
 
     let response = app.call("GET", "/metrics", None, None).await;
     assert_eq!(response.status, StatusCode::OK);
