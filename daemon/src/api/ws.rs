@@ -13,7 +13,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse as _, Response};
 use closer_core::events::{EVENTS_VERSION, EVENTS_VERSION_HEADER, LiveEvent};
@@ -112,14 +111,8 @@ async fn live_events(
 /// The header's bearer token if there is a header (a malformed one is refused, not
 /// skipped), else the query's.
 fn access_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Result<&'a str, AppError> {
-    let token = match headers.get(AUTHORIZATION) {
-        Some(header) => header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-            .ok_or_else(|| {
-                AppError::unauthorized("unauthorized", "expected Authorization: Bearer <access token>")
-            })?,
+    let token = match crate::auth::bearer_token(headers)? {
+        Some(token) => token,
         None => query.ok_or_else(|| {
             AppError::unauthorized(
                 "unauthorized",

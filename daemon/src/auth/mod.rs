@@ -26,20 +26,27 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+        let token = bearer_token(&parts.headers)?.ok_or_else(|| {
             AppError::unauthorized("unauthorized", "missing Authorization: Bearer <access token>")
         })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                AppError::unauthorized("unauthorized", "expected Authorization: Bearer <access token>")
-            })?;
         authenticate(state, token).await
     }
+}
+
+/// The token of an `Authorization: Bearer` header: `None` without the header, an error
+/// when the header is there but is not a bearer token (refused, never skipped).
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(header) = headers.get(AUTHORIZATION) else { return Ok(None) };
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::unauthorized("unauthorized", "expected Authorization: Bearer <access token>")
+        })
 }
 
 /// Checks an access token (from a header, or a WebSocket's query string).
