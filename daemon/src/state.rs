@@ -9,6 +9,7 @@ use closer_core::store::Store;
 
 use closer_core::platform::facebook::GraphClient;
 
+use crate::auth::cache::SessionCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::crypto::TokenSealer;
 use crate::events::EventHub;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub login_throttle: Arc<LoginThrottle>,
+    /// Access tokens verified a moment ago.
+    pub sessions: Arc<SessionCache>,
     /// Live events to the consoles.
     pub events: Arc<EventHub>,
     /// Encrypts page tokens before they reach the store.
@@ -66,6 +69,7 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             login_throttle: Arc::default(),
+            sessions: Arc::default(),
             events,
             sealer: Arc::new(TokenSealer::ephemeral()),
             graph,

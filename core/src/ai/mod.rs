@@ -6,6 +6,7 @@
 //! asked for a person (`handoff`), the lead signals and the next step of the chat flow
 //! are fields that the pipeline acts on.
 
+pub mod breaker;
 pub mod knowledge;
 pub mod openai;
 pub mod rules;

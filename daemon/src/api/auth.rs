@@ -153,6 +153,7 @@ async fn refresh(
 ))]
 async fn logout(State(state): State<AppState>, who: Authenticated) -> Result<StatusCode, AppError> {
     state.store.revoke_session(who.user_id, who.session_id).await?;
+    state.sessions.forget_session(who.session_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

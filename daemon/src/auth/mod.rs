@@ -1,6 +1,7 @@
 //! Accounts' credentials: password hashing, bearer tokens and sessions, the login
 //! throttle, and the extractor that turns a request's bearer token into its business.
 
+pub mod cache;
 pub mod passwords;
 pub mod throttle;
 pub mod tokens;
@@ -51,14 +52,20 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Result<Option<&str>, App
 
 /// Checks an access token (from a header, or a WebSocket's query string).
 pub async fn authenticate(state: &AppState, access_token: &str) -> Result<Authenticated, AppError> {
-    let session =
-        state.store.find_session(TokenKind::Access, &tokens::hash(access_token)).await?.ok_or_else(|| {
-            AppError::unauthorized("invalid_token", "the access token is unknown or was revoked")
-        })?;
-    if session.tokens.access_expires_at <= state.clock.now() {
+    let hash = tokens::hash(access_token);
+    let now = state.clock.now();
+    if let Some(known) = state.sessions.get(&hash, now) {
+        return Ok(known);
+    }
+    let session = state.store.find_session(TokenKind::Access, &hash).await?.ok_or_else(|| {
+        AppError::unauthorized("invalid_token", "the access token is unknown or was revoked")
+    })?;
+    if session.tokens.access_expires_at <= now {
         return Err(AppError::unauthorized("token_expired", "the access token has expired: refresh it"));
     }
-    Ok(Authenticated { user_id: session.user_id, session_id: session.id })
+    let who = Authenticated { user_id: session.user_id, session_id: session.id };
+    state.sessions.insert(hash, who, session.tokens.access_expires_at, now);
+    Ok(who)
 }
 
 /// What a client gets when it logs in or refreshes: shown once, never stored.
@@ -112,7 +119,10 @@ pub async fn refresh_session(state: &AppState, refresh_token: &str) -> Result<Is
     }
     let (issued, next) = new_pair(state)?;
     match state.store.rotate_session(session.id, &presented, &next, state.clock.now()).await {
-        Ok(_) => Ok(issued),
+        Ok(_) => {
+            state.sessions.forget_session(session.id);
+            Ok(issued)
+        }
         // Used twice at once: only the first wins, the second is refused.
         Err(StoreError::Conflict(_) | StoreError::NotFound { .. }) => Err(invalid()),
         Err(error) => Err(error.into()),
