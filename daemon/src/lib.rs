@@ -5,6 +5,7 @@
 //! - [`serve`] runs it on a listener the caller binds, until a shutdown future ends;
 //! - [`run`] is the whole daemon: open the store, bind, serve.
 
+pub mod ai;
 mod api;
 pub mod auth;
 mod cli;

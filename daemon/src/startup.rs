@@ -85,8 +85,12 @@ where
     // Tests that ask for port 0 read the chosen port from this line.
     tracing::info!("listening on {bound}");
 
-    let state = AppState::new(store, Arc::new(closer_core::SystemClock), Settings::from_config(&config))
-        .with_sealer(sealer);
+    let clock: Arc<dyn closer_core::Clock> = Arc::new(closer_core::SystemClock);
+    let responder = crate::ai::responder(&config.ai, Arc::clone(&clock))
+        .map_err(|message| ConfigError::invalid("ai", message))?;
+    let state = AppState::new(store, clock, Settings::from_config(&config))
+        .with_sealer(sealer)
+        .with_responder(responder);
     let events = Arc::clone(&state.events);
     let hub = Arc::clone(&events);
     let shutdown = async move {

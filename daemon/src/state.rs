@@ -7,7 +7,11 @@ use closer_core::Clock;
 use closer_core::config::Config;
 use closer_core::store::Store;
 
+use closer_core::ai::Responder;
+use closer_core::ai::rules::RuleBased;
 use closer_core::platform::facebook::GraphClient;
+
+use crate::ai::KnowledgeCache;
 
 use crate::auth::cache::SessionCache;
 use crate::auth::throttle::LoginThrottle;
@@ -56,6 +60,10 @@ pub struct AppState {
     /// Encrypts page tokens before they reach the store.
     pub sealer: Arc<TokenSealer>,
     pub graph: GraphClient,
+    /// Answers customers (and previews).
+    pub ai: Arc<dyn Responder>,
+    /// Each business's knowledge base, kept while its facts do not change.
+    pub knowledge: Arc<KnowledgeCache>,
 }
 
 impl AppState {
@@ -73,7 +81,16 @@ impl AppState {
             events,
             sealer: Arc::new(TokenSealer::ephemeral()),
             graph,
+            ai: Arc::new(RuleBased),
+            knowledge: Arc::default(),
         }
+    }
+
+    /// Answers with `responder` instead of the rules.
+    #[must_use]
+    pub fn with_responder(mut self, responder: Arc<dyn Responder>) -> Self {
+        self.ai = responder;
+        self
     }
 
     #[must_use]

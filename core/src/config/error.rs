@@ -53,7 +53,7 @@ impl ConfigError {
         }
     }
 
-    pub(super) fn invalid(key: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(key: &str, message: impl Into<String>) -> Self {
         Self::Invalid { key: key.to_owned(), message: message.into(), origin: None }
     }
 }

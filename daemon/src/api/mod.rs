@@ -2,6 +2,7 @@
 //! handlers through `utoipa_axum::routes!`, so the OpenAPI document is built from the
 //! very routes that are served.
 
+mod ai;
 mod auth;
 mod campaigns;
 mod integrations;
@@ -16,6 +17,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .nest("/auth", auth::routes())
+        .nest("/ai", ai::routes())
         .nest("/onboarding", onboarding::routes())
         .nest("/campaigns", campaigns::routes())
         .nest("/integrations", integrations::routes())
