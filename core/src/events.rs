@@ -177,7 +177,7 @@ pub enum ResyncReason {
     Unknown,
 }
 
-/// An integration as consoles see it: never its token, not even sealed.
+/// An integration as consoles and the API show it: never its token, not even sealed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntegrationSummary {
@@ -186,6 +186,7 @@ pub struct IntegrationSummary {
     pub page_id: String,
     pub page_name: String,
     pub status: IntegrationStatus,
+    pub connected_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
@@ -197,6 +198,7 @@ impl From<&Integration> for IntegrationSummary {
             page_id: integration.page_id.clone(),
             page_name: integration.page_name.clone(),
             status: integration.status,
+            connected_at: integration.connected_at,
             updated_at: integration.updated_at,
         }
     }

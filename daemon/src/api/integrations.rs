@@ -7,13 +7,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use closer_core::events::IntegrationSummary;
 use closer_core::model::{
     Integration, IntegrationId, IntegrationStatus, Platform, Problem, SealedToken, Timestamp, UserId,
     ValidationError,
 };
 use closer_core::platform::facebook::GraphError;
 use closer_core::store::StoreError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -36,32 +37,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
     ))
 }
 
-/// An integration as the API shows it: everything but the token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IntegrationView {
-    pub id: IntegrationId,
-    pub platform: Platform,
-    pub page_id: String,
-    pub page_name: String,
-    pub status: IntegrationStatus,
-    pub connected_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-impl From<&Integration> for IntegrationView {
-    fn from(integration: &Integration) -> Self {
-        Self {
-            id: integration.id,
-            platform: integration.platform,
-            page_id: integration.page_id.clone(),
-            page_name: integration.page_name.clone(),
-            status: integration.status,
-            connected_at: integration.connected_at,
-            updated_at: integration.updated_at,
-        }
-    }
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConnectFacebook {
@@ -80,15 +55,15 @@ impl std::fmt::Debug for ConnectFacebook {
 
 /// The business's integrations on every platform, disconnected ones included.
 #[utoipa::path(get, path = "/", tag = "integrations", security(("bearer" = [])), responses(
-    (status = 200, body = Vec<IntegrationView>),
+    (status = 200, body = Vec<IntegrationSummary>),
     (status = 401, body = ErrorBody),
 ))]
 async fn list(
     State(state): State<AppState>,
     who: Authenticated,
-) -> Result<Json<Vec<IntegrationView>>, AppError> {
+) -> Result<Json<Vec<IntegrationSummary>>, AppError> {
     let integrations = state.store.list_integrations(who.user_id).await?;
-    Ok(Json(integrations.iter().map(IntegrationView::from).collect()))
+    Ok(Json(integrations.iter().map(IntegrationSummary::from).collect()))
 }
 
 /// Connects a Facebook page: checks the token with the Graph API (it must be the
@@ -97,8 +72,8 @@ async fn list(
 #[utoipa::path(post, path = "/facebook", tag = "integrations", security(("bearer" = [])),
     request_body = ConnectFacebook,
     responses(
-        (status = 201, description = "connected", body = IntegrationView),
-        (status = 200, description = "connected again with a new token", body = IntegrationView),
+        (status = 201, description = "connected", body = IntegrationSummary),
+        (status = 200, description = "connected again with a new token", body = IntegrationSummary),
         (status = 400, description = "missing fields or wrong types", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 409, description = "the page is connected to another business", body = ErrorBody),
@@ -111,7 +86,7 @@ async fn connect_facebook(
     State(state): State<AppState>,
     who: Authenticated,
     AppJson(request): AppJson<ConnectFacebook>,
-) -> Result<(StatusCode, Json<IntegrationView>), AppError> {
+) -> Result<(StatusCode, Json<IntegrationSummary>), AppError> {
     let page_id = request.page_id.trim();
     let token = request.page_access_token.trim();
     check_page_id(page_id)?;
@@ -151,35 +126,35 @@ async fn connect_facebook(
     }
     tracing::info!(user = %who.user_id, page_id, "facebook page connected");
     let status = if stored.id == new.id { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(IntegrationView::from(&stored))))
+    Ok((status, Json(IntegrationSummary::from(&stored))))
 }
 
 /// The business's Facebook page and whether it works (`needs_reconnect`: Facebook
 /// refused the token; connect again with a new one).
 #[utoipa::path(get, path = "/facebook", tag = "integrations", security(("bearer" = [])), responses(
-    (status = 200, body = IntegrationView),
+    (status = 200, body = IntegrationSummary),
     (status = 401, body = ErrorBody),
     (status = 404, description = "no page was ever connected", body = ErrorBody),
 ))]
 async fn facebook_status(
     State(state): State<AppState>,
     who: Authenticated,
-) -> Result<Json<IntegrationView>, AppError> {
+) -> Result<Json<IntegrationSummary>, AppError> {
     let current = current(facebook_integrations(&state, who.user_id).await?)?;
-    Ok(Json(IntegrationView::from(&current)))
+    Ok(Json(IntegrationSummary::from(&current)))
 }
 
 /// Disconnects the Facebook page: nothing more is sent or answered there, the token
 /// is forgotten, and another business may connect the page. Repeating it is harmless.
 #[utoipa::path(delete, path = "/facebook", tag = "integrations", security(("bearer" = [])), responses(
-    (status = 200, description = "disconnected", body = IntegrationView),
+    (status = 200, description = "disconnected", body = IntegrationSummary),
     (status = 401, body = ErrorBody),
     (status = 404, description = "no page was ever connected", body = ErrorBody),
 ))]
 async fn disconnect_facebook(
     State(state): State<AppState>,
     who: Authenticated,
-) -> Result<Json<IntegrationView>, AppError> {
+) -> Result<Json<IntegrationSummary>, AppError> {
     let now = state.clock.now();
     let mut after = Vec::new();
     for integration in facebook_integrations(&state, who.user_id).await? {
@@ -190,7 +165,7 @@ async fn disconnect_facebook(
             after.push(disconnect(&state, integration, now).await?);
         }
     }
-    Ok(Json(IntegrationView::from(&current(after)?)))
+    Ok(Json(IntegrationSummary::from(&current(after)?)))
 }
 
 async fn facebook_integrations(state: &AppState, tenant: UserId) -> Result<Vec<Integration>, StoreError> {
