@@ -225,3 +225,33 @@ fn with_database_replaces_only_the_database() {
     assert_eq!(with_database("mongodb://h:1/old", "d"), "mongodb://h:1/d");
     assert_eq!(with_database("mongodb://h:1?x=1", "d"), "mongodb://h:1/d?x=1");
 }
+
+/// With no configuration at all (the README's first command), the data goes into a
+/// new directory under XDG_DATA_HOME that only the owner can enter.
+#[tokio::test]
+async fn the_default_data_directory_is_created_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use tokio::io::AsyncBufReadExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = closer_tests::closerd_command(dir.path())
+        .env("CLOSER__SERVER__LISTEN", "127.0.0.1:0")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let started = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains("listening on") {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(started.await.unwrap(), "closerd did not start");
+    let data = dir.path().join("xdg-data/closer");
+    assert!(data.join("closer.db").exists(), "the store is in the default place");
+    assert!(data.join("secret.key").exists());
+    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
+    child.kill().await.unwrap();
+}

@@ -218,7 +218,9 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-fn private_dir_builder() -> std::fs::DirBuilder {
+/// Creates directories only their owner can enter: the data directory holds the
+/// database (password hashes, sealed tokens, customers' messages) and the key.
+pub(crate) fn private_dir_builder() -> std::fs::DirBuilder {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -72,7 +72,9 @@ where
     {
         // Only the default location is created: an explicit path that does not exist
         // is more likely a typo than a wish.
-        std::fs::create_dir_all(&dir).map_err(|error| DaemonError::DataDir { path: dir.clone(), error })?;
+        crate::crypto::private_dir_builder()
+            .create(&dir)
+            .map_err(|error| DaemonError::DataDir { path: dir.clone(), error })?;
     }
     let sealer = crate::crypto::TokenSealer::load_or_create(&config.secret_key_file()?)?;
     let store = open_store(&url).await?;
