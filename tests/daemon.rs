@@ -227,7 +227,7 @@ fn with_database_replaces_only_the_database() {
 }
 
 /// With no configuration at all (the README's first command), the data goes into a
-/// new directory under XDG_DATA_HOME that only the owner can enter.
+/// new directory under `XDG_DATA_HOME` that only the owner can enter.
 #[tokio::test]
 async fn the_default_data_directory_is_created_private() {
     use std::os::unix::fs::PermissionsExt as _;
