@@ -262,6 +262,23 @@ impl<T> Page<T> {
     pub fn limit(requested: Option<usize>) -> usize {
         requested.unwrap_or(Self::DEFAULT_LIMIT).clamp(1, Self::MAX_LIMIT)
     }
+
+    /// A page of at most `limit` from `items`, which a store fetched one more than
+    /// `limit` of: the extra one only says that another page follows, and the page
+    /// then ends with the cursor of its last item.
+    pub fn from_overfetch(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(cursor) } else { None };
+        Self { items, next }
+    }
+}
+
+impl Chat {
+    /// Its position in a listing by last activity.
+    pub fn cursor(&self) -> Cursor {
+        Cursor { at: self.last_activity_at, id: self.id.to_string() }
+    }
 }
 
 /// Who wrote a message.
@@ -312,6 +329,11 @@ impl Message {
     /// a chat message.
     pub const MAX_TEXT: usize = 20_000;
 
+    /// Its position in a chat's transcript.
+    pub fn cursor(&self) -> Cursor {
+        Cursor { at: self.sent_at, id: self.id.to_string() }
+    }
+
     pub fn validate(&self) -> Validated {
         validate::optional("text", &self.text, Self::MAX_TEXT)?;
         if let Some(mid) = &self.platform_message_id {
@@ -341,6 +363,17 @@ mod tests {
         for bad in ["", "abc", "12_", "x_abc", "99999999999999999999_a"] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_overfetched_page_says_whether_more_follow() {
+        let cursor = |n: &i64| Cursor { at: Timestamp::from_millis(*n).expect("time"), id: n.to_string() };
+        let full = Page::from_overfetch(vec![1, 2, 3], 2, cursor);
+        assert_eq!((full.items, full.next.map(|c| c.id)), (vec![1, 2], Some("2".to_owned())));
+        let last = Page::from_overfetch(vec![1, 2], 2, cursor);
+        assert_eq!((last.items, last.next), (vec![1, 2], None));
+        let empty = Page::from_overfetch(Vec::new(), 2, cursor);
+        assert_eq!((empty.items, empty.next), (Vec::<i64>::new(), None));
     }
 
     #[test]

@@ -139,16 +139,7 @@ pub(super) async fn list_chats(c: &Collections, tenant: UserId, query: &ChatQuer
         .await
         .db()?;
     let items = docs.into_iter().map(|doc| decode(doc, "id")).collect::<Result<Vec<Chat>>>()?;
-    Ok(page(items, limit, |chat| Cursor { at: chat.last_activity_at, id: chat.id.to_string() }))
-}
-
-/// A page of at most `limit` from `items` (which may hold one more), with the cursor
-/// of its last item when more follow.
-pub(super) fn page<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next = if more { items.last().map(cursor) } else { None };
-    Page { items, next }
+    Ok(Page::from_overfetch(items, limit, Chat::cursor))
 }
 
 /// A regular expression that matches `text` literally: every ASCII punctuation mark
@@ -173,16 +164,5 @@ mod tests {
         assert_eq!(literal_regex("a.b*(c)"), r"a\.b\*\(c\)");
         assert_eq!(literal_regex("Ana María"), "Ana María");
         assert_eq!(literal_regex(r"\d+$"), r"\\d\+\$");
-    }
-
-    #[test]
-    fn pages_know_whether_more_follow() {
-        let cursor =
-            |n: &i64| Cursor { at: Timestamp::from_millis(*n).expect("in range"), id: n.to_string() };
-        let full = page(vec![1, 2, 3], 2, cursor);
-        assert_eq!(full.items, [1, 2]);
-        assert_eq!(full.next.map(|c| c.id), Some("2".to_owned()));
-        let last = page(vec![1, 2], 2, cursor);
-        assert_eq!(last.next, None);
     }
 }

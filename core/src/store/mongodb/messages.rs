@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
 use super::Collections;
-use super::chats::{owned, page};
+use super::chats::owned;
 use super::codec::{DriverResult, conflict_as, count, decode, encode, value};
 use crate::model::{ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, UserId};
 use crate::store::{Result, StoreError};
@@ -81,7 +81,7 @@ pub(super) async fn list_messages(
         .await
         .db()?;
     let items = docs.into_iter().map(|doc| decode(doc, "id")).collect::<Result<Vec<Message>>>()?;
-    Ok(page(items, limit, |m| Cursor { at: m.sent_at, id: m.id.to_string() }))
+    Ok(Page::from_overfetch(items, limit, Message::cursor))
 }
 
 pub(super) async fn find_message_by_platform_id(

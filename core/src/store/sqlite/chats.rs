@@ -118,12 +118,8 @@ pub(super) fn list_chats(conn: &Connection, tenant: UserId, query: &ChatQuery) -
     sql.push_str(" ORDER BY last_activity_at DESC, id DESC LIMIT ?");
     // One more than asked tells whether another page follows.
     args.push(((limit + 1) as i64).into());
-    let mut items: Vec<Chat> = docs_of(conn, &sql, params_from_iter(args))?;
-    let next = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        items.last().map(|chat| Cursor { at: chat.last_activity_at, id: chat.id.to_string() })
-    });
-    Ok(Page { items, next: next.flatten() })
+    let items: Vec<Chat> = docs_of(conn, &sql, params_from_iter(args))?;
+    Ok(Page::from_overfetch(items, limit, Chat::cursor))
 }
 
 pub(super) fn append_message(conn: &mut Connection, message: &Message) -> Result<()> {
@@ -167,17 +163,13 @@ pub(super) fn list_messages(
         .after
         .as_ref()
         .map_or((i64::MIN, String::new()), |cursor| (cursor.at.as_millis(), cursor.id.clone()));
-    let mut items: Vec<Message> = docs_of(
+    let items: Vec<Message> = docs_of(
         conn,
         "SELECT doc FROM messages WHERE chat_id = ?1 AND user_id = ?2 \
          AND (sent_at > ?3 OR (sent_at = ?3 AND id > ?4)) ORDER BY sent_at, id LIMIT ?5",
         params![chat.to_string(), tenant.to_string(), after_at, after_id, (limit + 1) as i64],
     )?;
-    let next = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        items.last().map(|m| Cursor { at: m.sent_at, id: m.id.to_string() })
-    });
-    Ok(Page { items, next: next.flatten() })
+    Ok(Page::from_overfetch(items, limit, Message::cursor))
 }
 
 pub(super) fn set_message_delivery(
