@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     Campaign, CampaignId, Chat, ChatId, DeliveryState, Integration, IntegrationId, IntegrationStatus,
-    Message, MessageId, Metrics, Platform, Timestamp,
+    KnowledgeStatus, Message, MessageId, Metrics, Platform, Timestamp,
 };
 
 /// The version of this contract; bumped only by changes an older console would misread.
@@ -119,6 +119,11 @@ pub enum Event {
         increment: Metrics,
     },
 
+    /// The knowledge base was trained again (the owner asked, or its facts changed):
+    /// from now on the AI answers from it.
+    #[serde(rename = "knowledge.trained")]
+    KnowledgeTrained { knowledge: KnowledgeStatus },
+
     /// The AI provider failed in a way the owner should see (a refused key, an
     /// exhausted quota, an outage).
     #[serde(rename = "ai.provider_failed")]
@@ -158,6 +163,7 @@ impl Event {
             Self::CampaignDeleted { .. } => "campaign.deleted",
             Self::IntegrationUpdated { .. } => "integration.updated",
             Self::AnalyticsUpdated { .. } => "analytics.updated",
+            Self::KnowledgeTrained { .. } => "knowledge.trained",
             Self::AiProviderFailed { .. } => "ai.provider_failed",
             Self::Resync { .. } => "resync",
             Self::Unknown => "unknown",

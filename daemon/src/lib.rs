@@ -14,6 +14,7 @@ mod error;
 pub mod events;
 pub mod extract;
 mod health;
+pub mod knowledge;
 pub mod metrics;
 pub mod openapi;
 mod server;

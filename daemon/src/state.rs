@@ -11,7 +11,7 @@ use closer_core::ai::Responder;
 use closer_core::ai::rules::RuleBased;
 use closer_core::platform::facebook::GraphClient;
 
-use crate::ai::KnowledgeCache;
+use crate::knowledge::Knowledge;
 
 use crate::auth::cache::SessionCache;
 use crate::auth::throttle::LoginThrottle;
@@ -26,6 +26,9 @@ pub struct Settings {
     /// Where the Graph API is: Facebook's, or a fake in tests.
     pub graph_api_base: String,
     pub graph_api_version: String,
+    /// How long after the last change to a business's facts its knowledge base is
+    /// trained again.
+    pub retrain_debounce: Duration,
 }
 
 impl Settings {
@@ -35,6 +38,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(config.auth.refresh_token_days * 24 * 60 * 60),
             graph_api_base: config.facebook.graph_api_base.clone(),
             graph_api_version: config.facebook.graph_api_version.clone(),
+            retrain_debounce: Duration::from_millis(config.ai.retrain_debounce_ms),
         }
     }
 }
@@ -63,7 +67,7 @@ pub struct AppState {
     /// Answers customers (and previews).
     pub ai: Arc<dyn Responder>,
     /// Each business's knowledge base, kept while its facts do not change.
-    pub knowledge: Arc<KnowledgeCache>,
+    pub knowledge: Arc<Knowledge>,
 }
 
 impl AppState {
@@ -72,6 +76,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let graph = GraphClient::new(&settings.graph_api_base, &settings.graph_api_version);
         let events = Arc::new(EventHub::new(Arc::clone(&clock)));
+        let knowledge = Arc::new(Knowledge::new(settings.retrain_debounce));
         Self {
             store,
             clock,
@@ -82,7 +87,7 @@ impl AppState {
             sealer: Arc::new(TokenSealer::ephemeral()),
             graph,
             ai: Arc::new(RuleBased),
-            knowledge: Arc::default(),
+            knowledge,
         }
     }
 

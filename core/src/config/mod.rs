@@ -130,6 +130,9 @@ pub struct AiConfig {
     /// A customer is waiting: past this, the rule-based reply goes out instead.
     pub timeout_secs: u64,
     pub max_retries: u32,
+    /// After a document or an active campaign changes, the knowledge base is trained
+    /// again once nothing has changed for this long.
+    pub retrain_debounce_ms: u64,
 }
 
 impl Default for AiConfig {
@@ -141,6 +144,7 @@ impl Default for AiConfig {
             model: "gpt-4o-mini".to_owned(),
             timeout_secs: 15,
             max_retries: 2,
+            retrain_debounce_ms: 2_000,
         }
     }
 }

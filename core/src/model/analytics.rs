@@ -13,6 +13,9 @@ use super::{CampaignId, Platform, UserId};
 pub struct Metrics {
     pub messages_sent: i64,
     pub messages_received: i64,
+    /// Customer messages that got a reply (a burst answered at once counts each of
+    /// its messages): the response rate is this over `messages_received`.
+    pub messages_answered: i64,
     pub conversations_started: i64,
     pub leads: i64,
     pub conversions: i64,
@@ -22,19 +25,21 @@ pub struct Metrics {
 
 impl Metrics {
     /// The names as stored, for backends that increment field by field.
-    pub const FIELDS: [&'static str; 6] = [
+    pub const FIELDS: [&'static str; 7] = [
         "messages_sent",
         "messages_received",
+        "messages_answered",
         "conversations_started",
         "leads",
         "conversions",
         "revenue_minor",
     ];
 
-    pub fn values(&self) -> [i64; 6] {
+    pub fn values(&self) -> [i64; 7] {
         [
             self.messages_sent,
             self.messages_received,
+            self.messages_answered,
             self.conversations_started,
             self.leads,
             self.conversions,
@@ -42,19 +47,20 @@ impl Metrics {
         ]
     }
 
-    pub fn from_values(v: [i64; 6]) -> Self {
+    pub fn from_values(v: [i64; 7]) -> Self {
         Self {
             messages_sent: v[0],
             messages_received: v[1],
-            conversations_started: v[2],
-            leads: v[3],
-            conversions: v[4],
-            revenue_minor: v[5],
+            messages_answered: v[2],
+            conversations_started: v[3],
+            leads: v[4],
+            conversions: v[5],
+            revenue_minor: v[6],
         }
     }
 
     pub fn is_zero(&self) -> bool {
-        self.values() == [0; 6]
+        self.values() == [0; 7]
     }
 
     #[must_use]

@@ -105,3 +105,7 @@ id_type!(
     /// A claim on one conversation's inbox events, held by one worker until it expires.
     LeaseId
 );
+id_type!(
+    /// A conversation between the owner and Leo, their assistant.
+    LeoConversationId
+);

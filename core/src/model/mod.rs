@@ -7,6 +7,8 @@ mod chat;
 mod ids;
 mod inbox;
 mod integration;
+mod knowledge;
+mod leo;
 mod time;
 mod user;
 pub mod validate;
@@ -20,9 +22,13 @@ pub use chat::{
     Chat, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, DeliveryState, LeadReason,
     LeadScore, Message, MessageQuery, NewChat, Page, Sender,
 };
-pub use ids::{CampaignId, ChatId, DocumentId, IntegrationId, LeaseId, MessageId, SessionId, UserId};
+pub use ids::{
+    CampaignId, ChatId, DocumentId, IntegrationId, LeaseId, LeoConversationId, MessageId, SessionId, UserId,
+};
 pub use inbox::{Enqueued, InboxClaim, InboxEvent, InboxStatus, NewInboxEvent};
 pub use integration::{Integration, IntegrationStatus, Platform, SealedToken};
+pub use knowledge::{KnowledgeStatus, Training};
+pub use leo::{LeoConversation, LeoRole, LeoTurn};
 pub use time::Timestamp;
 pub use user::{
     BusinessInfo, Document, DocumentMeta, Email, PasswordHash, Role, Session, SessionTokens, TokenHash,

@@ -16,9 +16,10 @@ use async_trait::async_trait;
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
     ChatQuery, ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim,
-    InboxEvent, Integration, IntegrationId, IntegrationStatus, LeaseId, Message, MessageId, MessageQuery,
-    Metrics, NewChat, NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash,
-    TokenKind, User, UserId, ValidationError,
+    InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId, LeoConversation,
+    LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent, Page, Platform,
+    Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User, UserId,
+    ValidationError,
 };
 
 pub use crate::config::redact_url;
@@ -103,6 +104,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn list_documents(&self, tenant: UserId) -> Result<Vec<DocumentMeta>>;
     async fn get_document(&self, tenant: UserId, id: DocumentId) -> Result<Document>;
     async fn delete_document(&self, tenant: UserId, id: DocumentId) -> Result<()>;
+
+    /// Records a training of the business's knowledge base and returns its status,
+    /// the version one more than the last, atomically.
+    async fn record_training(&self, training: &Training) -> Result<KnowledgeStatus>;
+    /// `None` until the first training.
+    async fn knowledge_status(&self, tenant: UserId) -> Result<Option<KnowledgeStatus>>;
+
+    // ── Leo, the owner's assistant ──────────────────────────────────────────────
+
+    /// Creates or replaces the conversation. Conflict when its id belongs to another
+    /// business.
+    async fn save_leo_conversation(&self, conversation: &LeoConversation) -> Result<()>;
+    async fn get_leo_conversation(&self, tenant: UserId, id: LeoConversationId) -> Result<LeoConversation>;
 
     // ── Integrations ────────────────────────────────────────────────────────────
 

@@ -16,7 +16,7 @@ pub async fn increments_land_in_their_day_and_hour(store: Arc<dyn Store>) {
     let ana = user(&*store, "ana@shop.example").await;
     let campaign = Some(CampaignId::new());
     let received = Metrics { messages_received: 1, ..Metrics::default() };
-    let sale = Metrics { conversions: 1, revenue_minor: 4_990, ..Metrics::default() };
+    let sale = Metrics { messages_answered: 1, conversions: 1, revenue_minor: 4_990, ..Metrics::default() };
     // t0 is 2026-11-20 09:15 UTC.
     store.record_analytics(ana.id, campaign, Platform::Facebook, t0(), &received).await.expect("record");
     store.record_analytics(ana.id, campaign, Platform::Facebook, at(60), &received).await.expect("record");
@@ -41,7 +41,13 @@ pub async fn increments_land_in_their_day_and_hour(store: Arc<dyn Store>) {
     );
     assert_eq!(
         first.totals,
-        Metrics { messages_received: 2, conversions: 1, revenue_minor: 4_990, ..Metrics::default() }
+        Metrics {
+            messages_received: 2,
+            messages_answered: 1,
+            conversions: 1,
+            revenue_minor: 4_990,
+            ..Metrics::default()
+        }
     );
     assert_eq!(first.hourly[9], Metrics { messages_received: 2, ..Metrics::default() });
     assert_eq!(first.hourly[10], sale);

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod analytics;
+mod assistant;
 mod backends;
 mod campaigns;
 mod chats;
@@ -65,5 +66,7 @@ conformance! {
     analytics::increments_land_in_their_day_and_hour,
     analytics::concurrent_increments_are_all_counted,
     analytics::queries_filter_by_range_campaign_and_platform,
+    assistant::trainings_are_versioned_per_business,
+    assistant::leo_conversations_are_kept_per_business,
     accounts::tenants_never_see_each_others_records,
 }

@@ -78,7 +78,7 @@ async fn preview(
 
     let campaign = state.store.get_campaign(who.user_id, request.campaign_id).await?;
     let user = state.store.get_user(who.user_id).await?;
-    let knowledge = state.knowledge.for_business(&state, who.user_id).await?;
+    let knowledge = state.knowledge.current(&state, who.user_id).await?;
     let history: Vec<Turn> =
         request.history.into_iter().map(|t| Turn { from: t.from, text: t.text }).collect();
     let step = request.step.unwrap_or(if history.is_empty() { FlowStep::Greeting } else { FlowStep::Done });

@@ -36,6 +36,8 @@ pub struct TestApp {
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Mongo(mongodb::Client, String),
+    /// Shares another app's store, which cleans it up.
+    Shared,
 }
 
 /// A fixed start, so that tests speak of known days and hours.
@@ -63,6 +65,18 @@ impl TestApp {
         let clock = ManualClock::new(start_time());
         let state = AppState::new(Arc::clone(&store), Arc::new(clock.clone()), Settings::default());
         Self { store, clock, state, client: "127.0.0.1:40000".parse().expect("addr"), cleanup }
+    }
+
+    /// The same store and clock behind a daemon configured with `settings`.
+    pub fn with_settings(&self, settings: Settings) -> Self {
+        let state = AppState::new(Arc::clone(&self.store), Arc::new(self.clock.clone()), settings);
+        Self {
+            store: Arc::clone(&self.store),
+            clock: self.clock.clone(),
+            state,
+            client: self.client,
+            cleanup: Cleanup::Shared,
+        }
     }
 
     pub async fn finish(self) {

@@ -11,6 +11,7 @@
 //! trait's methods.
 
 mod analytics;
+mod assistant;
 mod campaigns;
 mod chats;
 mod codec;
@@ -35,9 +36,10 @@ use super::{Result, Store, StoreError};
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
     ChatQuery, ChatUpdate, DeliveryState, Document as KbDocument, DocumentId, DocumentMeta, Email, Enqueued,
-    InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, LeaseId, Message, MessageId,
-    MessageQuery, Metrics, NewChat, NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens,
-    Timestamp, TokenHash, TokenKind, User, UserId,
+    InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId,
+    LeoConversation, LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent,
+    Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User,
+    UserId,
 };
 use codec::DriverResult;
 
@@ -67,6 +69,9 @@ struct Collections {
     /// conversation, so two workers cannot both hold it.
     inbox_leases: Collection<Document>,
     analytics: Collection<Document>,
+    /// One training record per business, `_id` the business.
+    knowledge: Collection<Document>,
+    leo_conversations: Collection<Document>,
 }
 
 impl Collections {
@@ -82,6 +87,8 @@ impl Collections {
             inbox: db.collection("inbox"),
             inbox_leases: db.collection("inbox_leases"),
             analytics: db.collection("analytics"),
+            knowledge: db.collection("knowledge"),
+            leo_conversations: db.collection("leo_conversations"),
         }
     }
 }
@@ -187,6 +194,23 @@ impl Store for MongoStore {
 
     async fn delete_document(&self, tenant: UserId, id: DocumentId) -> Result<()> {
         documents::delete_document(&self.c, tenant, id).await
+    }
+
+    async fn record_training(&self, training: &Training) -> Result<KnowledgeStatus> {
+        assistant::record_training(&self.c, training).await
+    }
+
+    async fn knowledge_status(&self, tenant: UserId) -> Result<Option<KnowledgeStatus>> {
+        assistant::knowledge_status(&self.c, tenant).await
+    }
+
+    async fn save_leo_conversation(&self, conversation: &LeoConversation) -> Result<()> {
+        conversation.validate()?;
+        assistant::save_leo_conversation(&self.c, conversation).await
+    }
+
+    async fn get_leo_conversation(&self, tenant: UserId, id: LeoConversationId) -> Result<LeoConversation> {
+        assistant::get_leo_conversation(&self.c, tenant, id).await
     }
 
     async fn upsert_integration(&self, integration: &Integration) -> Result<Integration> {

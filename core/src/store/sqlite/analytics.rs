@@ -21,11 +21,12 @@ pub(super) fn record(
     let v = delta.values();
     conn.prepare_cached(
         "INSERT INTO analytics (user_id, date, campaign_id, platform, hour, messages_sent, messages_received, \
-         conversations_started, leads, conversions, revenue_minor) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         messages_answered, conversations_started, leads, conversions, revenue_minor) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
          ON CONFLICT (user_id, date, campaign_id, platform, hour) DO UPDATE SET \
          messages_sent = messages_sent + excluded.messages_sent, \
          messages_received = messages_received + excluded.messages_received, \
+         messages_answered = messages_answered + excluded.messages_answered, \
          conversations_started = conversations_started + excluded.conversations_started, \
          leads = leads + excluded.leads, \
          conversions = conversions + excluded.conversions, \
@@ -42,15 +43,16 @@ pub(super) fn record(
         v[2],
         v[3],
         v[4],
-        v[5]
+        v[5],
+        v[6]
     ])?;
     Ok(())
 }
 
 pub(super) fn query(conn: &Connection, tenant: UserId, query: &AnalyticsQuery) -> Result<Vec<AnalyticsDay>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT date, campaign_id, platform, hour, messages_sent, messages_received, conversations_started, \
-         leads, conversions, revenue_minor FROM analytics \
+        "SELECT date, campaign_id, platform, hour, messages_sent, messages_received, messages_answered, \
+         conversations_started, leads, conversions, revenue_minor FROM analytics \
          WHERE user_id = ?1 AND date >= ?2 AND date <= ?3 AND (?4 IS NULL OR campaign_id = ?4) \
          AND (?5 IS NULL OR platform = ?5)",
     )?;
@@ -65,8 +67,8 @@ pub(super) fn query(conn: &Connection, tenant: UserId, query: &AnalyticsQuery) -
         |row| {
             let key: (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
             let hour = usize::try_from(row.get::<_, i64>(3)?).unwrap_or(usize::MAX);
-            let values: [i64; 6] =
-                [row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?];
+            let values: [i64; 7] =
+                [row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?];
             Ok((key, hour, Metrics::from_values(values)))
         },
     )?;

@@ -30,9 +30,9 @@ use super::{Result, Store, StoreError};
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
     ChatQuery, ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim,
-    InboxEvent, Integration, IntegrationId, IntegrationStatus, LeaseId, Message, MessageId, MessageQuery,
-    Metrics, NewChat, NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash,
-    TokenKind, User, UserId,
+    InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId, LeoConversation,
+    LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent, Page, Platform,
+    Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User, UserId,
 };
 
 /// Readers beside the writer: enough for the daemon's concurrent requests on a small
@@ -308,6 +308,61 @@ impl Store for SqliteStore {
                 .prepare_cached("DELETE FROM documents WHERE id = ?1 AND user_id = ?2")?
                 .execute([id.to_string(), tenant.to_string()])?;
             expect_one(changed, "document")
+        })
+        .await
+    }
+
+    async fn record_training(&self, training: &Training) -> Result<KnowledgeStatus> {
+        let training = training.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let tenant = training.user_id.to_string();
+            let previous: Option<KnowledgeStatus> =
+                doc_of(&tx, "SELECT doc FROM knowledge WHERE user_id = ?1", [&tenant])?;
+            let status = KnowledgeStatus::after(previous.as_ref(), &training);
+            tx.prepare_cached("INSERT OR REPLACE INTO knowledge (user_id, doc) VALUES (?1, ?2)")?
+                .execute([tenant, to_json(&status)?])?;
+            tx.commit()?;
+            Ok(status)
+        })
+        .await
+    }
+
+    async fn knowledge_status(&self, tenant: UserId) -> Result<Option<KnowledgeStatus>> {
+        self.read(move |conn| {
+            doc_of(conn, "SELECT doc FROM knowledge WHERE user_id = ?1", [tenant.to_string()])
+        })
+        .await
+    }
+
+    async fn save_leo_conversation(&self, conversation: &LeoConversation) -> Result<()> {
+        conversation.validate()?;
+        let conversation = conversation.clone();
+        self.write(move |conn| {
+            // The id is the key; the tenant in the filter makes another business's
+            // conversation look taken rather than replaceable.
+            let changed = conn
+                .prepare_cached(
+                    "INSERT INTO leo_conversations (id, user_id, doc) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc WHERE user_id = excluded.user_id",
+                )?
+                .execute([
+                    conversation.id.to_string(),
+                    conversation.user_id.to_string(),
+                    to_json(&conversation)?,
+                ])?;
+            if changed == 0 {
+                return Err(StoreError::Conflict("this conversation belongs to another account".into()));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_leo_conversation(&self, tenant: UserId, id: LeoConversationId) -> Result<LeoConversation> {
+        self.read(move |conn| {
+            let sql = "SELECT doc FROM leo_conversations WHERE id = ?1 AND user_id = ?2";
+            found(doc_of(conn, sql, [id.to_string(), tenant.to_string()])?, "Leo conversation")
         })
         .await
     }

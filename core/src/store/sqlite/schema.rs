@@ -130,6 +130,21 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (user_id, date, campaign_id, platform, hour)
     ) WITHOUT ROWID;
     ",
+    // 2: the response rate's numerator; knowledge-base trainings; Leo's conversations.
+    r"
+    ALTER TABLE analytics ADD COLUMN messages_answered INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE knowledge (
+        user_id TEXT PRIMARY KEY,
+        doc     TEXT NOT NULL
+    );
+
+    CREATE TABLE leo_conversations (
+        id      TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        doc     TEXT NOT NULL
+    );
+    ",
 ];
 
 /// Brings the database up to the latest schema. Refuses a database written by a newer
@@ -151,4 +166,44 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
         tracing::info!(version = index + 1, "applied store migration");
     }
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of an earlier version keeps its rows through the later migrations.
+    #[test]
+    fn an_older_database_upgrades_with_its_rows() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        let tx = conn.transaction().expect("tx");
+        tx.execute_batch(MIGRATIONS[0]).expect("version 1");
+        tx.pragma_update(None, "user_version", 1).expect("version");
+        tx.commit().expect("commit");
+        conn.execute(
+            "INSERT INTO analytics (user_id, date, campaign_id, platform, hour, messages_received) \
+             VALUES ('u', '2026-11-20', '', 'facebook', 9, 7)",
+            [],
+        )
+        .expect("a version-1 row");
+
+        migrate(&mut conn).expect("sqlite").expect("migrated");
+
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).expect("version");
+        assert_eq!(usize::try_from(version).ok(), Some(MIGRATIONS.len()));
+        let (received, answered): (i64, i64) = conn
+            .query_row("SELECT messages_received, messages_answered FROM analytics", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .expect("the row survived");
+        assert_eq!((received, answered), (7, 0));
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.pragma_update(None, "user_version", 99).expect("version");
+        let refused = migrate(&mut conn).expect("sqlite").expect_err("too new");
+        assert!(refused.contains("upgrade closerd"), "{refused}");
+    }
 }

@@ -161,6 +161,9 @@ async fn update(
     }
     campaign.updated_at = state.clock.now();
     let saved = state.store.update_campaign(&campaign).await?;
+    if saved.status == CampaignStatus::Active {
+        state.knowledge.schedule(&state, who.user_id);
+    }
     Ok(Json(saved))
 }
 

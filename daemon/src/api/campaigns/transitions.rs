@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use closer_core::model::{Campaign, CampaignId, Transition, TransitionError};
+use closer_core::model::{Campaign, CampaignId, CampaignStatus, Transition, TransitionError};
 use closer_core::store::StoreError;
 
 use crate::auth::Authenticated;
@@ -32,6 +32,10 @@ async fn make_move(
             Ok(saved) => {
                 let to = saved.status;
                 tracing::info!(user = %who.user_id, campaign = %id, %from, %to, "campaign moved");
+                if from == CampaignStatus::Active || to == CampaignStatus::Active {
+                    // The AI learns from the active campaigns only.
+                    state.knowledge.schedule(state, who.user_id);
+                }
                 return Ok(saved);
             }
             Err(other) => return Err(other.into()),

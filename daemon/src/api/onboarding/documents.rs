@@ -216,6 +216,7 @@ pub(super) async fn upload(
     state.store.add_document(&document).await?;
     let bytes = document.content.len();
     tracing::info!(user = %who.user_id, document = %document.id, bytes, "document added");
+    state.knowledge.schedule(&state, who.user_id);
     let location = format!("/api/v1/onboarding/documents/{}", document.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(document.meta())))
 }
@@ -285,6 +286,7 @@ pub(super) async fn delete(
 ) -> Result<StatusCode, AppError> {
     state.store.delete_document(who.user_id, id).await?;
     tracing::info!(user = %who.user_id, document = %id, "document deleted");
+    state.knowledge.schedule(&state, who.user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

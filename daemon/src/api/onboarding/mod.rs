@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use crate::auth::Authenticated;
 use crate::error::AppError;
 use crate::extract::AppJson;
+use crate::knowledge::KnowledgeView;
 use crate::openapi::ErrorBody;
 use crate::state::AppState;
 
@@ -27,6 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update))
         .routes(routes!(documents::upload, documents::list))
         .routes(routes!(documents::show, documents::delete))
+        .routes(routes!(knowledge))
+        .routes(routes!(train))
 }
 
 /// Where a business stands in onboarding.
@@ -140,6 +143,37 @@ async fn update(
     }
     user.updated_at = now;
     state.store.update_user(&user).await?;
+    state.knowledge.schedule(&state, who.user_id);
     let documents = state.store.list_documents(who.user_id).await?.len();
     Ok(Json(OnboardingState::new(&user, documents)))
+}
+
+/// The knowledge base the AI answers from: its last training, and whether the facts
+/// changed since (a retrain follows changes by itself within seconds).
+#[utoipa::path(get, path = "/knowledge", tag = "onboarding", operation_id = "get_knowledge",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = KnowledgeView),
+        (status = 401, body = ErrorBody),
+    ),
+)]
+async fn knowledge(
+    State(state): State<AppState>,
+    who: Authenticated,
+) -> Result<Json<KnowledgeView>, AppError> {
+    Ok(Json(state.knowledge.view(&state, who.user_id).await?))
+}
+
+/// Trains the knowledge base now from the business info, the documents and the active
+/// campaigns, and answers when it is done (50 documents of 1 MiB take a few seconds).
+#[utoipa::path(post, path = "/train", tag = "onboarding", operation_id = "train_knowledge",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "trained: the new version", body = KnowledgeView),
+        (status = 401, body = ErrorBody),
+    ),
+)]
+async fn train(State(state): State<AppState>, who: Authenticated) -> Result<Json<KnowledgeView>, AppError> {
+    state.knowledge.train(&state, who.user_id).await?;
+    Ok(Json(state.knowledge.view(&state, who.user_id).await?))
 }
