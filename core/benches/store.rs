@@ -279,6 +279,8 @@ fn message(tenant: UserId, chat: ChatId, i: usize) -> Message {
         sent_at: now(),
         delivery: DeliveryState::Received,
         error: None,
+        quick_replies: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 

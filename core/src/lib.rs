@@ -6,9 +6,11 @@
 
 #[cfg(feature = "ai")]
 pub mod ai;
+pub mod analytics;
 pub mod clock;
 pub mod config;
 pub mod events;
+pub mod lead;
 pub mod model;
 pub mod platform;
 pub mod store;

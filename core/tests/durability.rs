@@ -65,6 +65,8 @@ async fn write_until_killed(path: &str) {
             sent_at: Timestamp::now(),
             delivery: DeliveryState::Received,
             error: None,
+            quick_replies: Vec::new(),
+            attachments: Vec::new(),
         };
         store.append_message(&message).await.expect("append");
         let event = NewInboxEvent {

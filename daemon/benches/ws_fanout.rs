@@ -204,6 +204,8 @@ async fn publish(hub: Arc<EventHub>, tenant: UserId, rate: u64, epoch: Instant) 
             sent_at: Timestamp::now(),
             delivery: DeliveryState::Received,
             error: None,
+            quick_replies: Vec::new(),
+            attachments: Vec::new(),
         };
         hub.publish(tenant, Event::ChatMessage { chat_id, message });
         took.push(created.elapsed());

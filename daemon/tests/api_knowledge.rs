@@ -79,8 +79,7 @@ async fn training_is_recorded_with_a_version(app: &TestApp) {
 }
 
 async fn changes_retrain_once_after_the_debounce(app: &TestApp) {
-    let app =
-        app.with_settings(Settings { retrain_debounce: Duration::from_millis(300), ..Settings::default() });
+    let app = app.with_settings(Settings { retrain_debounce: Duration::from_secs(1), ..Settings::default() });
     let ana = app.register("ana@bakery.example").await;
     let tenant: UserId = ana.id.parse().expect("user id");
     let mut events = app.state.events.subscribe(tenant, None);

@@ -5,6 +5,7 @@
 //! went wrong, which is what a test wants.
 
 pub mod fake_graph;
+pub mod messenger;
 pub mod mongodb;
 
 use std::net::SocketAddr;

@@ -15,6 +15,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use knowledge::KnowledgeBase;
+// Where it lived first: a quick reply is part of a message, which the platforms send too.
+pub use crate::model::{FlowStep, QuickReply};
 
 use crate::model::{BusinessInfo, Campaign, Sender};
 
@@ -53,34 +55,6 @@ pub enum LeadSignal {
     BuyingWords,
     Objection,
     NegativeWords,
-}
-
-/// Where the chat flow stands after this reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum FlowStep {
-    /// Nothing said yet: the greeting comes first.
-    Greeting,
-    /// The qualification question of this index (in the campaign's order) is next.
-    Qualification { index: usize },
-    /// Qualified or ready: the closing message is next (or was just sent).
-    Closing,
-    /// The flow is over; answer questions as they come.
-    Done,
-}
-
-/// A tappable answer offered with the reply (Messenger: at most 13, titles ≤ 20 chars).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct QuickReply {
-    pub title: String,
-    pub payload: String,
-}
-
-impl QuickReply {
-    pub const MAX_COUNT: usize = 13;
-    pub const MAX_TITLE_CHARS: usize = 20;
 }
 
 /// A responder's answer to the customer, and what it understood.

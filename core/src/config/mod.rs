@@ -38,6 +38,44 @@ pub struct Config {
     pub ai: AiConfig,
     pub log: LogConfig,
     pub auth: AuthConfig,
+    pub pipeline: PipelineConfig,
+    /// `[lead]`: the weights of the lead-scoring signals and the qualifying score.
+    pub lead: crate::lead::LeadScorer,
+}
+
+/// `[pipeline]`: how customer messages are worked through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Conversations answered at the same time (each waits mostly on the AI).
+    pub workers: usize,
+    /// How long a worker holds a conversation before another may take it over; kept
+    /// alive while the work lasts. After a crash, its events are taken again this long
+    /// after the crash at the latest.
+    pub lease_secs: u64,
+    /// Attempts at one event before it is set aside as failed.
+    pub max_attempts: u32,
+    /// Messages of the conversation the AI reads before answering.
+    pub history_messages: usize,
+    /// Hand a chat the owner took over back to the AI after this many minutes without
+    /// a message from the owner; 0: never by itself.
+    pub handback_after_minutes: u64,
+    /// When the AI takes a chat back, tell the customer they are talking to an
+    /// automated assistant again (the law asks for it in some places).
+    pub disclose_bot_on_release: bool,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            workers: 32,
+            lease_secs: 30,
+            max_attempts: 5,
+            history_messages: 20,
+            handback_after_minutes: 0,
+            disclose_bot_on_release: true,
+        }
+    }
 }
 
 /// `[auth]`: how long the owners' logins last.

@@ -37,6 +37,21 @@ impl Config {
         if !(1..=365).contains(&self.auth.refresh_token_days) {
             return Err(ConfigError::invalid("auth.refresh_token_days", "must be between 1 and 365"));
         }
+        if !(1..=1024).contains(&self.pipeline.workers) {
+            return Err(ConfigError::invalid("pipeline.workers", "must be between 1 and 1024"));
+        }
+        if !(2..=3600).contains(&self.pipeline.lease_secs) {
+            return Err(ConfigError::invalid("pipeline.lease_secs", "must be between 2 and 3600 (seconds)"));
+        }
+        if self.pipeline.max_attempts == 0 {
+            return Err(ConfigError::invalid("pipeline.max_attempts", "must be at least 1"));
+        }
+        if !(1..=200).contains(&self.pipeline.history_messages) {
+            return Err(ConfigError::invalid("pipeline.history_messages", "must be between 1 and 200"));
+        }
+        if self.lead.qualify_at > 100 {
+            return Err(ConfigError::invalid("lead.qualify_at", "must be between 0 and 100"));
+        }
         Ok(())
     }
 }

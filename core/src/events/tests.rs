@@ -35,6 +35,8 @@ fn message() -> Message {
         sent_at: at("2026-11-20T09:00:00.000Z"),
         delivery: DeliveryState::Received,
         error: None,
+        quick_replies: Vec::new(),
+        attachments: Vec::new(),
     }
 }
 
@@ -51,6 +53,8 @@ fn chat() -> Chat {
         lead: LeadScore::default(),
         conversion: Conversion::default(),
         handoff_requested: false,
+        flow_step: crate::model::FlowStep::Greeting,
+        unreachable: false,
         message_count: 1,
         last_customer_message_at: Some(at("2026-11-20T09:00:00.000Z")),
         last_activity_at: at("2026-11-20T09:00:00.000Z"),

@@ -106,6 +106,13 @@ pub struct Chat {
     pub conversion: Conversion,
     /// The AI asked for a person (or could not help): the console makes it stand out.
     pub handoff_requested: bool,
+    /// Where the campaign's flow stands: what the AI asks or says next.
+    #[serde(default)]
+    pub flow_step: FlowStep,
+    /// The platform says the customer cannot be reached (blocked the page, deleted
+    /// the account): nothing more is sent.
+    #[serde(default)]
+    pub unreachable: bool,
     pub message_count: i64,
     /// The platforms allow automated replies only within 24 hours of this.
     pub last_customer_message_at: Option<Timestamp>,
@@ -146,6 +153,8 @@ impl NewChat {
             lead: LeadScore::default(),
             conversion: Conversion::default(),
             handoff_requested: false,
+            flow_step: FlowStep::Greeting,
+            unreachable: false,
             message_count: 0,
             last_customer_message_at: None,
             last_activity_at: self.now,
@@ -167,6 +176,8 @@ pub struct ChatUpdate {
     pub handoff_requested: Option<bool>,
     pub customer_name: Option<String>,
     pub campaign_id: Option<CampaignId>,
+    pub flow_step: Option<FlowStep>,
+    pub unreachable: Option<bool>,
 }
 
 impl ChatUpdate {
@@ -205,6 +216,12 @@ impl ChatUpdate {
         }
         if let Some(campaign) = self.campaign_id {
             chat.campaign_id = Some(campaign);
+        }
+        if let Some(step) = self.flow_step {
+            chat.flow_step = step;
+        }
+        if let Some(unreachable) = self.unreachable {
+            chat.unreachable = unreachable;
         }
         chat.updated_at = now;
     }
@@ -308,6 +325,37 @@ pub enum DeliveryState {
     Failed,
 }
 
+/// Where a chat stands in its campaign's flow (greeting, the qualification questions in
+/// order, the closing message), as the AI leaves it after each reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum FlowStep {
+    /// Nothing said yet: the greeting comes first.
+    #[default]
+    Greeting,
+    /// The qualification question of this index (in the campaign's order) is next.
+    Qualification { index: usize },
+    /// Qualified or ready: the closing message is next (or was just sent).
+    Closing,
+    /// The flow is over; answer questions as they come.
+    Done,
+}
+
+/// A tappable answer offered with a message (Messenger: at most 13, titles ≤ 20 chars).
+/// The AI proposes them and the platforms send them, so it lives with the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuickReply {
+    pub title: String,
+    pub payload: String,
+}
+
+impl QuickReply {
+    pub const MAX_COUNT: usize = 13;
+    pub const MAX_TITLE_CHARS: usize = 20;
+}
+
 /// One message in a chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -322,6 +370,22 @@ pub struct Message {
     pub sent_at: Timestamp,
     pub delivery: DeliveryState,
     pub error: Option<String>,
+    /// Offered with an outgoing message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quick_replies: Vec<QuickReply>,
+    /// Images, files, locations… a customer sent, with or without text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Something a customer sent besides text: its kind (`image`, `audio`, `video`,
+/// `file`, `location`…) and where the platform keeps it, when it says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl Message {

@@ -24,6 +24,12 @@ macro_rules! id_type {
             pub fn as_uuid(self) -> Uuid {
                 self.0
             }
+
+            /// An id made from 16 bytes the caller derived (a hash of what the record
+            /// stands for), so that the same thing always gets the same id (a version 8 UUID).
+            pub fn from_custom_bytes(bytes: [u8; 16]) -> Self {
+                Self(uuid::Builder::from_custom_bytes(bytes).into_uuid())
+            }
         }
 
         #[cfg(feature = "openapi")]

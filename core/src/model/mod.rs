@@ -19,8 +19,8 @@ pub use campaign::{
     TransitionError,
 };
 pub use chat::{
-    Chat, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, DeliveryState, LeadReason,
-    LeadScore, Message, MessageQuery, NewChat, Page, Sender,
+    Attachment, Chat, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, DeliveryState,
+    FlowStep, LeadReason, LeadScore, Message, MessageQuery, NewChat, Page, QuickReply, Sender,
 };
 pub use ids::{
     CampaignId, ChatId, DocumentId, IntegrationId, LeaseId, LeoConversationId, MessageId, SessionId, UserId,

@@ -187,6 +187,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         chat: ChatId,
         query: &MessageQuery,
     ) -> Result<Page<Message>>;
+    /// The chat's latest `limit` messages, oldest first: the history an answer needs.
+    async fn recent_messages(&self, tenant: UserId, chat: ChatId, limit: usize) -> Result<Vec<Message>>;
+    async fn get_message(&self, tenant: UserId, id: MessageId) -> Result<Message>;
     async fn find_message_by_platform_id(
         &self,
         tenant: UserId,

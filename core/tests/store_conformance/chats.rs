@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use closer_core::model::{
-    CampaignId, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, DeliveryState, LeadReason,
-    LeadScore, MessageQuery, Money, Sender,
+    Attachment, CampaignId, ChatMode, ChatQuery, ChatStatus, ChatUpdate, Conversion, DeliveryState, FlowStep,
+    LeadReason, LeadScore, MessageQuery, Money, QuickReply, Sender,
 };
 use closer_core::store::{Store, StoreError};
 
@@ -60,6 +60,8 @@ pub async fn chat_updates_apply_and_validate(store: Arc<dyn Store>) {
         lead: Some(lead.clone()),
         conversion: Some(conversion.clone()),
         handoff_requested: Some(true),
+        flow_step: Some(FlowStep::Qualification { index: 1 }),
+        unreachable: Some(true),
         ..ChatUpdate::default()
     };
     let updated = store.update_chat(ana.id, chat.id, &update, at(30)).await.expect("update");
@@ -67,6 +69,7 @@ pub async fn chat_updates_apply_and_validate(store: Arc<dyn Store>) {
         (updated.status, updated.mode, &updated.lead, &updated.conversion, updated.handoff_requested),
         (ChatStatus::Converted, ChatMode::Human, &lead, &conversion, true)
     );
+    assert_eq!((updated.flow_step, updated.unreachable), (FlowStep::Qualification { index: 1 }, true));
     assert_eq!(updated.updated_at, at(30));
     assert_eq!(updated.customer_name, chat.customer_name, "unset fields stay");
     assert_eq!(store.get_chat(ana.id, chat.id).await.expect("get"), updated);
@@ -171,6 +174,10 @@ pub async fn messages_append_in_order_and_deduplicate(store: Arc<dyn Store>) {
     let rest = rest.expect("page");
     assert_eq!(rest.next, None);
     assert_eq!([first.items, rest.items].concat(), written);
+    let latest = store.recent_messages(ana.id, chat.id, 3).await.expect("recent");
+    assert_eq!(latest, written[3..], "the latest three, oldest first");
+    let stranger = user(&*store, "eve@shop.example").await;
+    assert!(matches!(store.recent_messages(stranger.id, chat.id, 3).await, Err(StoreError::NotFound { .. })));
 
     // A redelivered platform message is refused and changes nothing.
     let mut again = message(ana.id, chat.id, Sender::Customer, "dup", at(9));
@@ -179,6 +186,19 @@ pub async fn messages_append_in_order_and_deduplicate(store: Arc<dyn Store>) {
     assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat").message_count, 6);
     let original = store.find_message_by_platform_id(ana.id, "m_3").await.expect("find").expect("stored");
     assert_eq!(original.text, "message at 3");
+    assert_eq!(store.get_message(ana.id, original.id).await.expect("by id"), original);
+    let other = user(&*store, "ben@shop.example").await;
+    assert!(matches!(store.get_message(other.id, original.id).await, Err(StoreError::NotFound { .. })));
+
+    // An id is stored once: a writer that retries with the same id learns it is there.
+    let mut with_extras = message(ana.id, chat.id, Sender::Ai, "Which size?", at(6));
+    with_extras.quick_replies = vec![QuickReply { title: "Small".into(), payload: "SIZE_S".into() }];
+    with_extras.attachments =
+        vec![Attachment { kind: "image".into(), url: Some("https://cdn.example/1.jpg".into()) }];
+    store.append_message(&with_extras).await.expect("append");
+    assert!(matches!(store.append_message(&with_extras).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.get_message(ana.id, with_extras.id).await.expect("by id"), with_extras);
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat").message_count, 7);
 
     // Messages without a platform id never clash with each other.
     for _ in 0..2 {
@@ -191,7 +211,7 @@ pub async fn messages_append_in_order_and_deduplicate(store: Arc<dyn Store>) {
     assert!(matches!(store.append_message(&too_long).await, Err(StoreError::Invalid(_))));
     let unknown_chat = message(ana.id, closer_core::model::ChatId::new(), Sender::Ai, "lost", at(12));
     assert!(matches!(store.append_message(&unknown_chat).await, Err(StoreError::NotFound { .. })));
-    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat").message_count, 8);
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat").message_count, 9);
 }
 
 pub async fn delivery_state_is_recorded(store: Arc<dyn Store>) {

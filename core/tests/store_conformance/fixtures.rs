@@ -52,5 +52,7 @@ pub fn message(owner: UserId, chat: ChatId, sender: Sender, text: &str, sent_at:
         sent_at,
         delivery: if sender == Sender::Customer { DeliveryState::Received } else { DeliveryState::Pending },
         error: None,
+        quick_replies: Vec::new(),
+        attachments: Vec::new(),
     }
 }

@@ -1,10 +1,14 @@
-//! The Facebook Graph API client: checking a page token and subscribing the page to
-//! our app's webhooks (the Send API comes next).
+//! Facebook Messenger: the Graph API client (checking a page token, subscribing the
+//! page to our app's webhooks, the Send API), the [`FacebookChannel`] the pipeline
+//! sends through, and the [`webhook`]'s signature and events.
 //!
 //! The page token travels as the `access_token` query parameter, as Graph documents
 //! it, so nothing here logs a URL or lets one into an error.
 
+mod channel;
 mod error;
+mod send;
+pub mod webhook;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -13,6 +17,7 @@ use reqwest::{Method, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+pub use channel::FacebookChannel;
 pub use error::{GraphError, TOKEN_INVALID};
 
 /// Long enough for Graph on a bad day, short enough that an owner waiting on
@@ -109,7 +114,21 @@ impl GraphClient {
     }
 
     async fn call<T: DeserializeOwned>(&self, method: Method, url: Url) -> Result<T, GraphError> {
-        let response = self.http()?.request(method, url).send().await.map_err(|e| self.unreachable(e))?;
+        self.call_with(method, url, None).await
+    }
+
+    /// A call with an optional JSON body (the Send API's).
+    async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        json: Option<&serde_json::Value>,
+    ) -> Result<T, GraphError> {
+        let mut request = self.http()?.request(method, url);
+        if let Some(json) = json {
+            request = request.json(json);
+        }
+        let response = request.send().await.map_err(|e| self.unreachable(e))?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| self.unreachable(e))?;
         if !(200..300).contains(&status) {

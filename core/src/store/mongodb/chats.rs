@@ -68,7 +68,7 @@ pub(super) async fn update_chat(
     now: Timestamp,
 ) -> Result<Chat> {
     let mut set = doc! { "updated_at": value(&now)? };
-    let fields: [(&str, Option<Bson>); 7] = [
+    let fields: [(&str, Option<Bson>); 9] = [
         ("status", update.status.as_ref().map(value).transpose()?),
         ("mode", update.mode.as_ref().map(value).transpose()?),
         ("lead", update.lead.as_ref().map(value).transpose()?),
@@ -76,6 +76,8 @@ pub(super) async fn update_chat(
         ("handoff_requested", update.handoff_requested.map(Bson::Boolean)),
         ("customer_name", update.customer_name.as_deref().map(|name| Bson::String(name.to_owned()))),
         ("campaign_id", update.campaign_id.as_ref().map(value).transpose()?),
+        ("flow_step", update.flow_step.as_ref().map(value).transpose()?),
+        ("unreachable", update.unreachable.map(Bson::Boolean)),
     ];
     for (field, new) in fields {
         if let Some(new) = new {

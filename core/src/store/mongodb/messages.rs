@@ -84,6 +84,36 @@ pub(super) async fn list_messages(
     Ok(Page::from_overfetch(items, limit, Message::cursor))
 }
 
+pub(super) async fn recent_messages(
+    c: &Collections,
+    tenant: UserId,
+    chat: ChatId,
+    limit: usize,
+) -> Result<Vec<Message>> {
+    if c.chats.find_one(owned(tenant, chat)).projection(doc! { "_id": 1 }).await.db()?.is_none() {
+        return Err(StoreError::not_found("chat"));
+    }
+    let docs: Vec<Document> = c
+        .messages
+        .find(doc! { "chat_id": chat.to_string(), "user_id": tenant.to_string() })
+        .sort(doc! { "sent_at": -1, "_id": -1 })
+        .limit(count(limit))
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let mut items = docs.into_iter().map(|doc| decode(doc, "id")).collect::<Result<Vec<Message>>>()?;
+    items.reverse();
+    Ok(items)
+}
+
+pub(super) async fn get_message(c: &Collections, tenant: UserId, id: MessageId) -> Result<Message> {
+    let found =
+        c.messages.find_one(doc! { "_id": id.to_string(), "user_id": tenant.to_string() }).await.db()?;
+    decode(found.ok_or(StoreError::not_found("message"))?, "id")
+}
+
 pub(super) async fn find_message_by_platform_id(
     c: &Collections,
     tenant: UserId,

@@ -316,6 +316,14 @@ impl Store for MongoStore {
         messages::list_messages(&self.c, tenant, chat, query).await
     }
 
+    async fn recent_messages(&self, tenant: UserId, chat: ChatId, limit: usize) -> Result<Vec<Message>> {
+        messages::recent_messages(&self.c, tenant, chat, limit).await
+    }
+
+    async fn get_message(&self, tenant: UserId, id: MessageId) -> Result<Message> {
+        messages::get_message(&self.c, tenant, id).await
+    }
+
     async fn find_message_by_platform_id(
         &self,
         tenant: UserId,

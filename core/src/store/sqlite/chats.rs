@@ -172,6 +172,22 @@ pub(super) fn list_messages(
     Ok(Page::from_overfetch(items, limit, Message::cursor))
 }
 
+pub(super) fn recent_messages(
+    conn: &Connection,
+    tenant: UserId,
+    chat: ChatId,
+    limit: usize,
+) -> Result<Vec<Message>> {
+    get_chat(conn, tenant, chat)?;
+    let mut items: Vec<Message> = docs_of(
+        conn,
+        "SELECT doc FROM messages WHERE chat_id = ?1 AND user_id = ?2 ORDER BY sent_at DESC, id DESC LIMIT ?3",
+        params![chat.to_string(), tenant.to_string(), i64::try_from(limit).unwrap_or(i64::MAX)],
+    )?;
+    items.reverse();
+    Ok(items)
+}
+
 pub(super) fn set_message_delivery(
     conn: &mut Connection,
     tenant: UserId,

@@ -500,6 +500,18 @@ impl Store for SqliteStore {
         self.read(move |conn| chats::list_messages(conn, tenant, chat, &query)).await
     }
 
+    async fn recent_messages(&self, tenant: UserId, chat: ChatId, limit: usize) -> Result<Vec<Message>> {
+        self.read(move |conn| chats::recent_messages(conn, tenant, chat, limit)).await
+    }
+
+    async fn get_message(&self, tenant: UserId, id: MessageId) -> Result<Message> {
+        self.read(move |conn| {
+            let sql = "SELECT doc FROM messages WHERE id = ?1 AND user_id = ?2";
+            found(doc_of(conn, sql, [id.to_string(), tenant.to_string()])?, "message")
+        })
+        .await
+    }
+
     async fn find_message_by_platform_id(
         &self,
         tenant: UserId,
