@@ -8,11 +8,19 @@ use closer_tests::fake_graph::FakeGraph;
 
 const README: &str = include_str!("../README.md");
 
-/// The shell between the walkthrough markers, without its code fences.
+/// The shell between each pair of walkthrough markers, in order, without code fences:
+/// the README's blocks are one session in one shell.
 fn walkthrough() -> String {
-    let start = README.find("<!-- walkthrough:start -->").expect("the README marks its walkthrough");
-    let end = README.find("<!-- walkthrough:end -->").expect("the walkthrough ends");
-    README[start..end].lines().skip(1).filter(|line| !line.starts_with("```")).collect::<Vec<_>>().join("\n")
+    let mut shell = Vec::new();
+    let mut rest = README;
+    while let Some(start) = rest.find("<!-- walkthrough:start -->") {
+        let end =
+            rest[start..].find("<!-- walkthrough:end -->").expect("every walkthrough block ends") + start;
+        shell.extend(rest[start..end].lines().skip(1).filter(|line| !line.starts_with("```")));
+        rest = &rest[end..];
+    }
+    assert!(!shell.is_empty(), "the README marks its walkthrough");
+    shell.join("\n")
 }
 
 #[tokio::test]
@@ -38,7 +46,23 @@ async fn the_readme_walkthrough_works_as_written() {
         String::from_utf8_lossy(&output.stderr),
         daemon.stderr()
     );
-    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["true", "hours.md", "active", "true", "connected"]);
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "true",
+            "hours.md",
+            "active",
+            "true",
+            "connected",
+            "connected",
+            "ai",
+            "human",
+            "sent",
+            "ai",
+            "converted",
+            "2490"
+        ]
+    );
 
     let log = daemon.stderr();
     for secret in ["a long enough password", "EAAB-demo-page-token", "clo_at_", "clo_rt_", "$argon2"] {

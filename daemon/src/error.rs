@@ -75,6 +75,10 @@ pub enum AppError {
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
 
+    /// Known, but refused: a webhook whose signature does not check out.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+
     /// Nothing of that kind with that id for this business (or at all: the two are not
     /// told apart, so ids of other businesses cannot be probed).
     #[error("{what} not found")]
@@ -122,6 +126,7 @@ impl AppError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Invalid(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -140,6 +145,7 @@ impl AppError {
             Self::BadRequest { code, .. }
             | Self::Unauthorized { code, .. }
             | Self::Unprocessable { code, .. }
+            | Self::Forbidden { code, .. }
             | Self::BadGateway { code, .. } => code,
             Self::Invalid(_) => "invalid",
             Self::Conflict(_) => "conflict",

@@ -17,6 +17,7 @@ mod health;
 pub mod knowledge;
 pub mod metrics;
 pub mod openapi;
+pub mod pipeline;
 mod server;
 mod startup;
 pub mod state;

@@ -19,6 +19,7 @@ pub const HTTP_REQUESTS: &str = "closer_http_requests_total";
 pub const HTTP_LATENCY: &str = "closer_http_request_duration_seconds";
 pub const WEBSOCKET_CLIENTS: &str = "closer_websocket_clients";
 pub const STORE_ERRORS: &str = "closer_store_errors_total";
+pub const WEBHOOK_EVENTS: &str = "closer_webhook_events_total";
 
 /// The process's recorder, installed on first use. `None` when another recorder was
 /// installed first (then `/metrics` says so instead of lying with an empty page).
@@ -40,6 +41,10 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
             );
             metrics::describe_gauge!(WEBSOCKET_CLIENTS, "Consoles connected to the live event stream");
             metrics::describe_counter!(STORE_ERRORS, "Store operations that failed, by kind");
+            metrics::describe_counter!(
+                WEBHOOK_EVENTS,
+                "Platform webhook events by outcome (stored, duplicate, unknown_page, unreadable, bad_signature)"
+            );
             Some(handle)
         })
         .as_ref()

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 #[openapi(
     info(
         title = "Closer API",
-        description = "The REST API of closerd: accounts, onboarding, campaigns, integrations, live events.",
+        description = "The REST API of closerd: accounts, onboarding, campaigns, integrations, chats, analytics, the sandbox, the AI, live events.",
     ),
     modifiers(&BearerAuth),
     components(schemas(ErrorBody)),

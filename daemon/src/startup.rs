@@ -13,6 +13,9 @@ use crate::error::DaemonError;
 use crate::server::{router, serve};
 use crate::state::{AppState, Settings};
 
+/// How long a stopping daemon waits for the conversations its workers hold.
+const WORKERS_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The configuration from `path` (if any) and this process's `CLOSER__…` variables.
 pub fn load_config(path: Option<&Path>) -> Result<Config, ConfigError> {
     // Lossy: a variable that is not UTF-8 still gets its name into an error message
@@ -88,18 +91,29 @@ where
     tracing::info!("listening on {bound}");
 
     let clock: Arc<dyn closer_core::Clock> = Arc::new(closer_core::SystemClock);
-    let responder = crate::ai::responder(&config.ai, Arc::clone(&clock))
+    let state = AppState::new(store, Arc::clone(&clock), Settings::from_config(&config)).with_sealer(sealer);
+    let responder = crate::ai::responder(&config.ai, clock, Arc::clone(&state.events))
         .map_err(|message| ConfigError::invalid("ai", message))?;
-    let state = AppState::new(store, clock, Settings::from_config(&config))
-        .with_sealer(sealer)
-        .with_responder(responder);
+    let leo = crate::ai::leo(&config.ai).map_err(|message| ConfigError::invalid("ai", message))?;
+    let state = state.with_responder(responder).with_leo(leo);
+
+    let (stop_workers, stop) = tokio::sync::watch::channel(false);
+    let mut workers = crate::pipeline::start(&state, &stop);
     let events = Arc::clone(&state.events);
     let hub = Arc::clone(&events);
     let shutdown = async move {
         shutdown.await;
+        // Workers stop taking new work at once; what they hold, they finish below.
+        let _ = stop_workers.send(true);
         hub.shut_down();
     };
     serve(listener, router(state), shutdown).await.map_err(DaemonError::Serve)?;
+    // A reply being written finishes; one that takes too long is left to its lease,
+    // and the next start takes it again.
+    let finishing = async { while workers.join_next().await.is_some() {} };
+    if tokio::time::timeout(WORKERS_GRACE, finishing).await.is_err() {
+        tracing::warn!("some conversations were still being answered; they resume at the next start");
+    }
     // Upgraded connections are not axum's to wait for: give their close frames time to leave.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), events.closed()).await;
     tracing::info!("stopped cleanly");

@@ -4,14 +4,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use closer_core::Clock;
-use closer_core::config::Config;
+use closer_core::config::{Config, PipelineConfig};
+use closer_core::lead::LeadScorer;
+use closer_core::platform::RetryPolicy;
 use closer_core::store::Store;
 
 use closer_core::ai::Responder;
+use closer_core::ai::leo::Leo;
 use closer_core::ai::rules::RuleBased;
 use closer_core::platform::facebook::GraphClient;
 
 use crate::knowledge::Knowledge;
+use crate::pipeline::Pipeline;
 
 use crate::auth::cache::SessionCache;
 use crate::auth::throttle::LoginThrottle;
@@ -29,6 +33,25 @@ pub struct Settings {
     /// How long after the last change to a business's facts its knowledge base is
     /// trained again.
     pub retrain_debounce: Duration,
+    /// Our Facebook app: its secret signs the webhooks, its verify token answers the
+    /// subscription handshake, its id tells our echoes from a person's.
+    pub facebook_app_id: String,
+    pub facebook_app_secret: Secret,
+    pub facebook_verify_token: Secret,
+    /// How patiently a send is retried while the platform asks us to wait.
+    pub send_retry: RetryPolicy,
+    pub pipeline: PipelineConfig,
+    pub lead: LeadScorer,
+}
+
+/// A setting that must never reach a log line: `Debug` shows only whether it is set.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(unset)" } else { "Secret(********)" })
+    }
 }
 
 impl Settings {
@@ -39,6 +62,12 @@ impl Settings {
             graph_api_base: config.facebook.graph_api_base.clone(),
             graph_api_version: config.facebook.graph_api_version.clone(),
             retrain_debounce: Duration::from_millis(config.ai.retrain_debounce_ms),
+            facebook_app_id: config.facebook.app_id.clone(),
+            facebook_app_secret: Secret(config.facebook.app_secret.clone()),
+            facebook_verify_token: Secret(config.facebook.verify_token.clone()),
+            send_retry: RetryPolicy::default(),
+            pipeline: config.pipeline.clone(),
+            lead: config.lead.clone(),
         }
     }
 }
@@ -68,6 +97,10 @@ pub struct AppState {
     pub ai: Arc<dyn Responder>,
     /// Each business's knowledge base, kept while its facts do not change.
     pub knowledge: Arc<Knowledge>,
+    /// Answers the owner's questions about their own data.
+    pub leo: Arc<Leo>,
+    /// The customer-message pipeline's shared parts (its workers run beside).
+    pub pipeline: Arc<Pipeline>,
 }
 
 impl AppState {
@@ -77,6 +110,11 @@ impl AppState {
         let graph = GraphClient::new(&settings.graph_api_base, &settings.graph_api_version);
         let events = Arc::new(EventHub::new(Arc::clone(&clock)));
         let knowledge = Arc::new(Knowledge::new(settings.retrain_debounce));
+        let pipeline = Arc::new(Pipeline::new(
+            settings.pipeline.clone(),
+            settings.lead.clone(),
+            settings.facebook_app_id.clone(),
+        ));
         Self {
             store,
             clock,
@@ -88,6 +126,8 @@ impl AppState {
             graph,
             ai: Arc::new(RuleBased),
             knowledge,
+            leo: Arc::new(Leo::rules()),
+            pipeline,
         }
     }
 
@@ -95,6 +135,13 @@ impl AppState {
     #[must_use]
     pub fn with_responder(mut self, responder: Arc<dyn Responder>) -> Self {
         self.ai = responder;
+        self
+    }
+
+    /// Leo with `leo` (a model, with the rules as its fallback) instead of the rules.
+    #[must_use]
+    pub fn with_leo(mut self, leo: Arc<Leo>) -> Self {
+        self.leo = leo;
         self
     }
 

@@ -153,7 +153,9 @@ async fn a_configured_model_answers_and_its_failure_falls_back() {
         max_retries: 0,
         ..AiConfig::default()
     };
-    let responder = closer_daemon::ai::responder(&config, Arc::new(app.clock.clone())).expect("a responder");
+    let responder =
+        closer_daemon::ai::responder(&config, Arc::new(app.clock.clone()), Arc::clone(&app.state.events))
+            .expect("a responder");
     app.state = app.state.clone().with_responder(responder);
     let app_with_model = &app;
     let ana = app_with_model.register("ana@bakery.example").await;

@@ -7,6 +7,8 @@
 mod common;
 
 use axum::http::StatusCode;
+use closer_core::Clock as _;
+use closer_core::model::{NewChat, Platform, UserId};
 use common::TestApp;
 use serde_json::{Value, json};
 
@@ -28,8 +30,7 @@ async fn business_b_cannot_reach_business_a_by_id(app: &TestApp) {
         for method in item.as_object().expect("operations").keys() {
             let method = method.to_uppercase();
             // A body that would be accepted, so that only the tenant check can refuse.
-            let body = matches!(method.as_str(), "PATCH" | "PUT")
-                .then(|| json!({ "version": 1, "name": "Bob's now" }));
+            let body = acceptable_body(&method, path);
             let response = app.call(&method, &concrete, Some(&bob.token), body).await;
             assert_eq!(response.status, StatusCode::NOT_FOUND, "{method} {concrete} as B: {}", response.body);
             assert_eq!(response.body["error"]["code"], "not_found");
@@ -64,7 +65,41 @@ async fn seed(app: &TestApp, token: &str) -> Vec<(&'static str, String)> {
         )
         .await;
     let document = document.expect(StatusCode::CREATED, None)["id"].as_str().expect("id").to_owned();
-    vec![("/campaigns/", campaign), ("/documents/", document)]
+    let leo = app
+        .call("POST", "/api/v1/ai/leo", Some(token), Some(json!({ "message": "revenue this week" })))
+        .await;
+    let leo = leo.expect(StatusCode::OK, None)["conversation_id"].as_str().expect("id").to_owned();
+    let tenant = ana_id(app, token).await;
+    let new = NewChat {
+        user_id: tenant,
+        platform: Platform::Sandbox,
+        customer_id: "maria".into(),
+        customer_name: "Maria".into(),
+        campaign_id: None,
+        now: app.clock.now(),
+    };
+    let (chat, _) = app.store.find_or_create_chat(&new).await.expect("A's chat");
+    vec![
+        ("/campaigns/", campaign),
+        ("/documents/", document),
+        ("/leo/", leo),
+        ("/chats/", chat.id.to_string()),
+    ]
+}
+
+async fn ana_id(app: &TestApp, token: &str) -> UserId {
+    let me = app.call("GET", "/api/v1/auth/me", Some(token), None).await;
+    me.expect(StatusCode::OK, None)["id"].as_str().expect("id").parse().expect("a user id")
+}
+
+/// A body the route would take from its owner.
+fn acceptable_body(method: &str, path: &str) -> Option<Value> {
+    match method {
+        "PATCH" | "PUT" => Some(json!({ "version": 1, "name": "Bob's now" })),
+        "POST" if path.ends_with("/messages") => Some(json!({ "text": "Hi, Bob here" })),
+        "POST" if path.ends_with("/convert") => Some(json!({ "amount_minor": 100, "currency": "EUR" })),
+        _ => None,
+    }
 }
 
 /// `path` with its `{id}` replaced by A's id of the kind the path names.
@@ -81,9 +116,13 @@ fn fill(path: &str, ids: &[(&str, String)]) -> String {
 /// Everything A can read, to compare before and after B's attempts.
 async fn snapshot(app: &TestApp, token: &str) -> Vec<Value> {
     let mut seen = Vec::new();
-    for path in
-        ["/api/v1/campaigns", "/api/v1/onboarding", "/api/v1/onboarding/documents", "/api/v1/integrations"]
-    {
+    for path in [
+        "/api/v1/campaigns",
+        "/api/v1/onboarding",
+        "/api/v1/onboarding/documents",
+        "/api/v1/integrations",
+        "/api/v1/chats",
+    ] {
         seen.push(app.call("GET", path, Some(token), None).await.expect(StatusCode::OK, None).clone());
     }
     seen

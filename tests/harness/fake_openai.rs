@@ -1,6 +1,6 @@
 //! A fake OpenAI-compatible chat completions server on 127.0.0.1, speaking the real
 //! wire format: `POST /v1/chat/completions` (the base URL includes `/v1`), answers
-//! with `choices[0].message` content or `tool_calls`, and OpenAI's `{"error":{…}}`
+//! with `choices[0].message` content or `tool_calls` (one or several), and OpenAI's `{"error":{…}}`
 //! bodies for 401, 429 (`rate_limit_exceeded` with `Retry-After`, or
 //! `insufficient_quota`) and 500. Answers come from a script, one per request in
 //! order; every request is recorded (headers and JSON body) for assertions.
@@ -31,6 +31,8 @@ pub enum Answer {
     /// One call of function `name` with these raw `arguments` (a JSON text, or not),
     /// `finish_reason: "tool_calls"`.
     ToolCall { name: String, arguments: String },
+    /// Several calls at once, `(name, raw arguments)`, with ids `call_fake_1`, `call_fake_2`…
+    ToolCalls(Vec<(String, String)>),
     /// 429 `rate_limit_exceeded`, with this `Retry-After` header when given.
     RateLimited { retry_after: Option<String> },
     /// 429 `insufficient_quota`.
@@ -49,6 +51,16 @@ impl Answer {
     /// The responder's `reply` function called with `arguments`.
     pub fn reply(arguments: &Value) -> Self {
         Self::ToolCall { name: "reply".into(), arguments: arguments.to_string() }
+    }
+
+    /// A plain text answer.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::Text(text.into())
+    }
+
+    /// The model calling these functions (`(name, arguments)`) in one turn.
+    pub fn tool_calls(calls: Vec<(&str, Value)>) -> Self {
+        Self::ToolCalls(calls.into_iter().map(|(name, args)| (name.to_owned(), args.to_string())).collect())
     }
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
@@ -107,6 +119,39 @@ impl Recorded {
 
     pub fn system(&self) -> &str {
         self.contents("system").first().copied().unwrap_or("")
+    }
+
+    /// The names of the functions offered in `tools`.
+    pub fn tools(&self) -> Vec<&str> {
+        self.body["tools"]
+            .as_array()
+            .map(|tools| tools.iter().filter_map(|t| t["function"]["name"].as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `tool` messages sent back, as `(tool_call_id, content)`.
+    pub fn tool_results(&self) -> Vec<(&str, &str)> {
+        self.messages()
+            .iter()
+            .filter(|m| m["role"] == "tool")
+            .map(|m| (m["tool_call_id"].as_str().unwrap_or(""), m["content"].as_str().unwrap_or("")))
+            .collect()
+    }
+
+    /// The tool calls of the assistant messages sent back, as `(id, name, arguments)`.
+    pub fn assistant_tool_calls(&self) -> Vec<(&str, &str, &str)> {
+        self.messages()
+            .iter()
+            .filter(|m| m["role"] == "assistant")
+            .flat_map(|m| m["tool_calls"].as_array().map_or(&[][..], Vec::as_slice))
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap_or(""),
+                    c["function"]["name"].as_str().unwrap_or(""),
+                    c["function"]["arguments"].as_str().unwrap_or(""),
+                )
+            })
+            .collect()
     }
 
     /// Every message's text together: what a prompt budget measures.
@@ -227,19 +272,8 @@ async fn answer_with(mut answer: Answer, model: String) -> Response {
     }
     match answer {
         Answer::Text(text) => completion(&model, &json!({ "role": "assistant", "content": text }), "stop"),
-        Answer::ToolCall { name, arguments } => completion(
-            &model,
-            &json!({
-                "role": "assistant",
-                "content": null,
-                "tool_calls": [{
-                    "id": "call_fake_1",
-                    "type": "function",
-                    "function": { "name": name, "arguments": arguments }
-                }]
-            }),
-            "tool_calls",
-        ),
+        Answer::ToolCall { name, arguments } => tool_calls(&model, vec![(name, arguments)]),
+        Answer::ToolCalls(calls) => tool_calls(&model, calls),
         Answer::RateLimited { retry_after } => error(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limit_exceeded",
@@ -273,6 +307,21 @@ async fn answer_with(mut answer: Answer, model: String) -> Response {
         }
         Answer::Slow(..) => unreachable!("unwrapped above"),
     }
+}
+
+fn tool_calls(model: &str, calls: Vec<(String, String)>) -> Response {
+    let calls: Vec<Value> = calls
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, arguments))| {
+            json!({
+                "id": format!("call_fake_{}", i + 1),
+                "type": "function",
+                "function": { "name": name, "arguments": arguments }
+            })
+        })
+        .collect();
+    completion(model, &json!({ "role": "assistant", "content": null, "tool_calls": calls }), "tool_calls")
 }
 
 fn completion(model: &str, message: &Value, finish_reason: &str) -> Response {

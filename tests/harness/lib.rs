@@ -7,6 +7,7 @@
 pub mod fake_graph;
 pub mod messenger;
 pub mod mongodb;
+pub mod owner;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

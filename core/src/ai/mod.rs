@@ -8,6 +8,7 @@
 
 pub mod breaker;
 pub mod knowledge;
+pub mod leo;
 pub mod openai;
 pub mod rules;
 

@@ -57,8 +57,8 @@ pub struct PipelineConfig {
     pub max_attempts: u32,
     /// Messages of the conversation the AI reads before answering.
     pub history_messages: usize,
-    /// Hand a chat the owner took over back to the AI after this many minutes without
-    /// a message from the owner; 0: never by itself.
+    /// A chat the owner took over goes back to the AI when the customer writes and the
+    /// owner has not written for this many minutes; 0: never by itself.
     pub handback_after_minutes: u64,
     /// When the AI takes a chat back, tell the customer they are talking to an
     /// automated assistant again (the law asks for it in some places).

@@ -30,11 +30,10 @@ const PAGE_ID_MAX: usize = 100;
 const TOKEN_MAX: usize = 2_000;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(
-        connect_facebook,
-        facebook_status,
-        disconnect_facebook
-    ))
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(connect_facebook, facebook_status, disconnect_facebook))
+        .routes(routes!(connect_sandbox, disconnect_sandbox))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -124,6 +123,7 @@ async fn connect_facebook(
             disconnect(&state, other, now).await?;
         }
     }
+    state.pipeline.forget_page(Platform::Facebook, page_id);
     tracing::info!(user = %who.user_id, page_id, "facebook page connected");
     let status = if stored.id == new.id { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(IntegrationSummary::from(&stored))))
@@ -162,10 +162,63 @@ async fn disconnect_facebook(
             after.push(integration);
         } else {
             tracing::info!(user = %who.user_id, page_id = %integration.page_id, "facebook page disconnected");
+            state.pipeline.forget_page(Platform::Facebook, &integration.page_id);
             after.push(disconnect(&state, integration, now).await?);
         }
     }
     Ok(Json(IntegrationSummary::from(&current(after)?)))
+}
+
+/// Connects the sandbox: a pretend page where the owner plays the customer
+/// (`POST /api/v1/sandbox/messages`) and sees the AI answer, with no Facebook app.
+/// Connecting again is harmless: 200 with the same integration.
+#[utoipa::path(post, path = "/sandbox", tag = "integrations", security(("bearer" = [])),
+    responses(
+        (status = 201, description = "connected", body = IntegrationSummary),
+        (status = 200, description = "it was connected already", body = IntegrationSummary),
+        (status = 401, body = ErrorBody),
+    ))]
+async fn connect_sandbox(
+    State(state): State<AppState>,
+    who: Authenticated,
+) -> Result<(StatusCode, Json<IntegrationSummary>), AppError> {
+    let now = state.clock.now();
+    let existing = state.store.list_integrations(who.user_id).await?;
+    if let Some(live) =
+        existing.iter().find(|i| i.platform == Platform::Sandbox && i.status == IntegrationStatus::Connected)
+    {
+        return Ok((StatusCode::OK, Json(IntegrationSummary::from(live))));
+    }
+    // A sandbox disconnected earlier is the same page: the upsert connects it again.
+    let stored =
+        state.store.upsert_integration(&crate::pipeline::sandbox::integration(who.user_id, now)).await?;
+    state.pipeline.forget_page(Platform::Sandbox, &stored.page_id);
+    tracing::info!(user = %who.user_id, "sandbox connected");
+    Ok((StatusCode::CREATED, Json(IntegrationSummary::from(&stored))))
+}
+
+/// Disconnects the sandbox: played messages are refused until it is connected again.
+#[utoipa::path(delete, path = "/sandbox", tag = "integrations", security(("bearer" = [])), responses(
+    (status = 200, description = "disconnected", body = IntegrationSummary),
+    (status = 401, body = ErrorBody),
+    (status = 404, description = "the sandbox was never connected", body = ErrorBody),
+))]
+async fn disconnect_sandbox(
+    State(state): State<AppState>,
+    who: Authenticated,
+) -> Result<Json<IntegrationSummary>, AppError> {
+    let sandbox = state
+        .store
+        .list_integrations(who.user_id)
+        .await?
+        .into_iter()
+        .find(|i| i.platform == Platform::Sandbox)
+        .ok_or(AppError::NotFound { what: "sandbox integration" })?;
+    let now = state.clock.now();
+    let released = Integration { status: IntegrationStatus::Disconnected, updated_at: now, ..sandbox };
+    let stored = state.store.upsert_integration(&released).await?;
+    state.pipeline.forget_page(Platform::Sandbox, &stored.page_id);
+    Ok(Json(IntegrationSummary::from(&stored)))
 }
 
 async fn facebook_integrations(state: &AppState, tenant: UserId) -> Result<Vec<Integration>, StoreError> {

@@ -3,10 +3,14 @@
 //! very routes that are served.
 
 mod ai;
+mod analytics;
 mod auth;
 mod campaigns;
+mod chats;
 mod integrations;
+mod leo;
 mod onboarding;
+mod sandbox;
 mod ws;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -18,8 +22,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .nest("/auth", auth::routes())
         .nest("/ai", ai::routes())
+        .nest("/ai/leo", leo::routes())
         .nest("/onboarding", onboarding::routes())
         .nest("/campaigns", campaigns::routes())
         .nest("/integrations", integrations::routes())
+        .nest("/chats", chats::routes())
+        .nest("/analytics", analytics::routes())
+        .nest("/sandbox", sandbox::routes())
         .merge(ws::routes())
 }

@@ -195,3 +195,87 @@ macro_rules! both_backends {
         }
     };
 }
+
+// ── Chats, messages and pipeline workers (api_chats, api_sandbox) ──────────────
+
+impl Account {
+    /// The business this account is: the tenant its data is kept under.
+    pub fn tenant(&self) -> closer_core::model::UserId {
+        self.id.parse().expect("an account id is a user id")
+    }
+}
+
+/// A chat straight in the store (no pipeline, no analytics), with no messages yet.
+pub async fn seed_chat(app: &TestApp, new: closer_core::model::NewChat) -> closer_core::model::Chat {
+    let (chat, created) = app.store.find_or_create_chat(&new).await.expect("seed a chat");
+    assert!(created, "{} already has a chat", new.customer_id);
+    chat
+}
+
+/// A message straight in the store: the customer's as received (with a platform id),
+/// the AI's or the owner's as sent.
+pub async fn seed_message(
+    app: &TestApp,
+    chat: &closer_core::model::Chat,
+    sender: closer_core::model::Sender,
+    text: &str,
+    at: Timestamp,
+) -> closer_core::model::Message {
+    use closer_core::model::{DeliveryState, Message, MessageId, Sender};
+    let id = MessageId::new();
+    let customer = sender == Sender::Customer;
+    let message = Message {
+        id,
+        chat_id: chat.id,
+        user_id: chat.user_id,
+        sender,
+        text: text.to_owned(),
+        platform_message_id: customer.then(|| format!("mid.{id}")),
+        sent_at: at,
+        delivery: if customer { DeliveryState::Received } else { DeliveryState::Sent },
+        error: None,
+        quick_replies: vec![],
+        attachments: vec![],
+    };
+    app.store.append_message(&message).await.expect("seed a message");
+    message
+}
+
+/// Polls `probe` until it gives something, for at most `timeout`; panics naming `what`.
+pub async fn wait_until<T, F, Fut>(what: &str, timeout: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "waited {timeout:?} for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The pipeline's workers on `app`'s state, until [`Workers::stop`].
+pub struct Workers {
+    stop: tokio::sync::watch::Sender<bool>,
+    running: tokio::task::JoinSet<()>,
+}
+
+impl Workers {
+    pub fn start(app: &TestApp) -> Self {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = closer_daemon::pipeline::start(&app.state, &stopped);
+        Self { stop, running }
+    }
+
+    /// Tells them to stop and waits (a few seconds at most) until they have.
+    pub async fn stop(mut self) {
+        self.stop.send_replace(true);
+        let all_stopped = async { while self.running.join_next().await.is_some() {} };
+        if tokio::time::timeout(std::time::Duration::from_secs(5), all_stopped).await.is_err() {
+            self.running.abort_all();
+        }
+    }
+}

@@ -4,7 +4,8 @@
 //!
 //! Lenient on the facts, strict on the reply: any number in the prompt counts as known
 //! (documents write "5 euros" as often as "€5"), while in the reply only numbers next
-//! to a currency sign, an ISO code or a currency word count as prices.
+//! to a currency sign, an ISO code or a currency word count as prices. Leo's answers
+//! are held to more: every number in them must be known ([`unknown_number`]).
 
 use std::collections::HashSet;
 
@@ -17,13 +18,19 @@ const WORDS: &[&str] = &[
 ];
 
 /// Every number written in `texts`, in canonical form: the prices the reply may state.
-pub(super) fn known_numbers<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
+pub(crate) fn known_numbers<'a>(texts: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
     texts.into_iter().flat_map(|text| numbers(text).into_iter().map(|n| n.value)).collect()
 }
 
 /// The first amount of money in `reply` that is not among `known`.
 pub(super) fn invented_price(reply: &str, known: &HashSet<String>) -> Option<String> {
     numbers(reply).into_iter().find(|n| n.is_money && !known.contains(&n.value)).map(|n| n.written)
+}
+
+/// The first number of any kind in `text` that is not among `known` (Leo's answers:
+/// every figure must come from a tool's result).
+pub(crate) fn unknown_number(text: &str, known: &HashSet<String>) -> Option<String> {
+    numbers(text).into_iter().find(|n| !known.contains(&n.value)).map(|n| n.written)
 }
 
 #[derive(Debug)]
@@ -127,6 +134,13 @@ mod tests {
     fn numbers_without_a_currency_are_not_prices() {
         let facts = known("Price: $29.99.");
         assert_eq!(invented_price("Order 3 and get them in 48 hours, 100% cotton", &facts), None);
+    }
+
+    #[test]
+    fn any_unknown_number_is_found() {
+        let facts = known("42 messages, 95.2% answered, revenue 99.80 EUR");
+        assert_eq!(unknown_number("42 messages (95.2%), 99.8 EUR", &facts), None);
+        assert_eq!(unknown_number("about 96% answered", &facts).as_deref(), Some("96"));
     }
 
     #[test]

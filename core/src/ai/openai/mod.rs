@@ -9,8 +9,12 @@
 //! fallback can answer instead; a refused key and an exhausted quota are never
 //! retried, since only the owner can fix them. An answer that does not fit the schema,
 //! or that states a price the prompt never gave, is refused as malformed.
+//!
+//! The calling itself (HTTP client, retries, deadline) is `ModelClient`'s, which Leo,
+//! the owner's assistant, shares.
 
-mod guard;
+mod client;
+pub(crate) mod guard;
 mod prompt;
 mod retry;
 mod schema;
@@ -23,12 +27,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_openai::Client;
-use async_openai::config::OpenAIConfig;
-use async_openai::types::chat::{CreateChatCompletionRequest, CreateChatCompletionResponse};
+use async_openai::types::chat::CreateChatCompletionRequest;
 use async_trait::async_trait;
-use tokio::time::Instant;
 
+pub(crate) use client::ModelClient;
 pub use prompt::Budget;
 pub use retry::{RetryPolicy, Sleeper, TokioSleeper};
 pub use schema::MAX_TEXT_CHARS;
@@ -41,10 +43,6 @@ use prompt::Prompt;
 /// JSON around them fit with room; a model that runs on is cut off and its answer
 /// refused (`finish_reason: length`) rather than paid for.
 const MAX_COMPLETION_TOKENS: u32 = 1_500;
-
-/// Connecting gets at most this much of the deadline, so that an unreachable host
-/// still leaves time for another attempt.
-const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why the responder cannot be built from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,28 +57,20 @@ pub enum SetupError {
 
 /// Answers customers with an OpenAI-compatible model.
 pub struct OpenAiResponder {
-    client: Client<OpenAIConfig>,
-    model: String,
-    /// For the logs (the key never goes there).
-    base_url: String,
-    /// One HTTP attempt, from connecting to the last byte.
-    timeout: Duration,
-    /// The whole reply, retries and their pauses included.
-    deadline: Duration,
-    policy: RetryPolicy,
-    sleeper: Arc<dyn Sleeper>,
+    /// The model and the retry policy; the deadline is the whole reply's.
+    client: ModelClient,
     budget: Budget,
 }
 
 impl fmt::Debug for OpenAiResponder {
-    // Not derived: the client holds the key.
+    // Not derived, to keep the shape it always had; the client never shows the key.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiResponder")
-            .field("model", &self.model)
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("policy", &self.policy)
+            .field("model", &self.client.model)
+            .field("base_url", &self.client.base_url)
+            .field("timeout", &self.client.timeout)
+            .field("deadline", &self.client.deadline)
+            .field("policy", &self.client.policy)
             .finish_non_exhaustive()
     }
 }
@@ -93,55 +83,24 @@ impl OpenAiResponder {
     /// `max_retries`. The process must have installed its rustls crypto provider
     /// first (closerd does at startup), as for every HTTP client in Closer.
     pub fn new(config: &AiConfig) -> Result<Self, SetupError> {
-        if !config.api_key.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(SetupError::InvalidKey);
-        }
-        let base_url = config.base_url.trim().trim_end_matches('/').to_owned();
-        match reqwest::Url::parse(&base_url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
-            _ => return Err(SetupError::InvalidBaseUrl(config.base_url.clone())),
-        }
-        let timeout = Duration::from_secs(config.timeout_secs.max(1));
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
-            .build()
-            .map_err(|e| SetupError::Client(e.to_string()))?;
-        let openai = OpenAIConfig::new()
-            .with_api_base(&base_url)
-            .with_api_key(&config.api_key)
-            // `new()` reads these from OPENAI_* variables; the configuration is the only
-            // source of settings, so a stray variable must not add headers.
-            .with_org_id("")
-            .with_project_id("");
-        let client = Client::build(http.clone(), openai).with_http_service(transport::Transport::new(http));
-        Ok(Self {
-            client,
-            model: config.model.clone(),
-            base_url,
-            timeout,
-            deadline: timeout,
-            policy: RetryPolicy::new(config.max_retries),
-            sleeper: Arc::new(TokioSleeper),
-            budget: Budget::default(),
-        })
+        Ok(Self { client: ModelClient::new(config)?, budget: Budget::default() })
     }
 
     /// Pauses between retries through `sleeper` (tests record them instead).
     pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.sleeper = sleeper;
+        self.client.sleeper = sleeper;
         self
     }
 
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.policy = policy;
+        self.client.policy = policy;
         self
     }
 
     /// The whole reply's time limit, retries included (default: `timeout_secs`, so
     /// the customer never waits longer than that for the fallback).
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.client.deadline = deadline;
         self
     }
 
@@ -152,51 +111,12 @@ impl OpenAiResponder {
 
     fn request(&self, prompt: Prompt) -> CreateChatCompletionRequest {
         CreateChatCompletionRequest {
-            model: self.model.clone(),
+            model: self.client.model.clone(),
             messages: prompt.into_messages(),
             tools: Some(vec![schema::tool()]),
             tool_choice: Some(schema::tool_choice()),
             max_completion_tokens: Some(MAX_COMPLETION_TOKENS),
             ..CreateChatCompletionRequest::default()
-        }
-    }
-
-    /// One chat completion, retried under the policy within the deadline.
-    async fn complete(
-        &self,
-        request: CreateChatCompletionRequest,
-    ) -> Result<CreateChatCompletionResponse, AiError> {
-        let deadline = Instant::now() + self.deadline;
-        let timed_out = || AiError::Timeout { secs: self.deadline.as_secs() };
-        let mut retries = 0;
-        loop {
-            let chat = self.client.chat();
-            let failure = match tokio::time::timeout_at(deadline, chat.create(request.clone())).await {
-                Ok(Ok(response)) => return Ok(response),
-                Ok(Err(error)) => transport::classify(error, self.timeout),
-                Err(_) => return Err(timed_out()),
-            };
-            if !failure.retryable || retries >= self.policy.max_retries {
-                return Err(failure.error);
-            }
-            let pause = failure.retry_after.unwrap_or_else(|| self.policy.backoff(retries));
-            if Instant::now() + pause >= deadline {
-                tracing::warn!(
-                    error = %failure.error,
-                    pause_ms = pause.as_millis(),
-                    "model call failed; no time left to retry"
-                );
-                return Err(failure.error);
-            }
-            retries += 1;
-            tracing::warn!(
-                error = %failure.error,
-                retry = retries,
-                of = self.policy.max_retries,
-                pause_ms = pause.as_millis(),
-                "model call failed; retrying"
-            );
-            self.sleeper.sleep(pause).await;
         }
     }
 }
@@ -214,8 +134,8 @@ impl Responder for OpenAiResponder {
         let passages = prompt::relevant(found, conversation.campaign);
         let prompt = Prompt::build(conversation, &passages, &self.budget);
         tracing::debug!(
-            model = %self.model,
-            base_url = %self.base_url,
+            model = %self.client.model,
+            base_url = %self.client.base_url,
             chars = prompt.chars(),
             turns = prompt.history.len(),
             dropped_turns = prompt.dropped_turns,
@@ -223,7 +143,7 @@ impl Responder for OpenAiResponder {
             "asking the model"
         );
         let known = guard::known_numbers(prompt.texts());
-        let response = self.complete(self.request(prompt)).await?;
+        let response = self.client.complete(self.request(prompt)).await?;
         let questions = conversation.campaign.map_or(0, |c| c.flow.qualification_questions.len());
         let mut reply = schema::reply_from(&response, questions)
             .and_then(|reply| match invented_price(&reply, &known) {
@@ -233,7 +153,7 @@ impl Responder for OpenAiResponder {
                 None => Ok(reply),
             })
             .inspect_err(
-                |error| tracing::warn!(model = %self.model, %error, "the model's answer was refused"),
+                |error| tracing::warn!(model = %self.client.model, %error, "the model's answer was refused"),
             )?;
         Self::NAME.clone_into(&mut reply.provider);
         Ok(reply)

@@ -1,0 +1,156 @@
+//! The customer-message pipeline: platform events in, replies out, exactly once.
+//!
+//! 1. [`webhook`] checks a Messenger POST's signature, writes each event to the
+//!    durable inbox (keyed by the platform's id, so a redelivery is a no-op) and
+//!    answers 200: nothing slow happens before the 200. The sandbox enqueues the
+//!    same way.
+//! 2. Workers ([`worker`]) claim one conversation at a time under a lease that
+//!    expires: a conversation's events are handled in order, one worker at a time,
+//!    and a burst that arrived together is answered once; different conversations
+//!    run in parallel, up to `[pipeline] workers`.
+//! 3. Each event is applied ([`conversation`]): the customer's message stored and
+//!    shown, echoes matched, deliveries and reads recorded.
+//! 4. The AI answers the customer's new messages ([`reply`]) unless the owner took the
+//!    chat over; the reply is stored under an id derived from the message it answers
+//!    before it is sent, so work taken again after a crash finds it and does not
+//!    answer twice.
+//! 5. Lead score, status, analytics and campaign stats follow; every change is a live
+//!    event for the owner's consoles.
+//!
+//! A crash anywhere leaves the events not done; their lease runs out and another
+//! worker (or the restarted daemon) takes them again.
+
+mod channels;
+mod conversation;
+pub mod item;
+mod reply;
+pub mod sandbox;
+pub mod webhook;
+mod worker;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use closer_core::config::PipelineConfig;
+use closer_core::lead::LeadScorer;
+use closer_core::model::{Platform, UserId};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+pub use channels::channel_for;
+pub use conversation::count;
+pub use reply::{send_by_hand, tell_back_with_the_assistant, window_for_owner};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The pipeline's settings and what its parts share.
+#[derive(Debug)]
+pub struct Pipeline {
+    pub config: PipelineConfig,
+    pub scorer: LeadScorer,
+    /// Our app's id at Facebook: an echo with another app's id is a person answering
+    /// from the page inbox.
+    pub facebook_app_id: String,
+    /// Rung when events are enqueued, so an idle worker starts at once.
+    wake: Notify,
+    pages: PageDirectory,
+    /// Names this process's leases in the store.
+    owner: String,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Self::new(PipelineConfig::default(), LeadScorer::default(), String::new())
+    }
+}
+
+impl Pipeline {
+    pub fn new(config: PipelineConfig, scorer: LeadScorer, facebook_app_id: String) -> Self {
+        let owner = format!("closerd-{}-{}", std::process::id(), uuid_suffix());
+        Self { config, scorer, facebook_app_id, wake: Notify::new(), pages: PageDirectory::default(), owner }
+    }
+
+    /// Tells idle workers there is work.
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    pub fn lease_for(&self) -> Duration {
+        Duration::from_secs(self.config.lease_secs)
+    }
+
+    /// Which business a page belongs to (cached briefly: a webhook burst is one lookup).
+    pub async fn tenant_of(
+        &self,
+        state: &AppState,
+        platform: Platform,
+        page_id: &str,
+    ) -> Result<Option<UserId>, AppError> {
+        self.pages.tenant_of(state, platform, page_id).await
+    }
+
+    /// Forgets what is cached about a page: its business connected or disconnected it.
+    pub fn forget_page(&self, platform: Platform, page_id: &str) {
+        self.pages.forget(platform, page_id);
+    }
+}
+
+/// Starts the workers; they stop taking work when `stop` turns true and finish what
+/// they hold. The returned set completes when all have stopped.
+pub fn start(state: &AppState, stop: &watch::Receiver<bool>) -> JoinSet<()> {
+    let mut workers = JoinSet::new();
+    for n in 0..state.pipeline.config.workers {
+        workers.spawn(worker::run(state.clone(), n, stop.clone()));
+    }
+    tracing::info!(workers = state.pipeline.config.workers, "pipeline started");
+    workers
+}
+
+/// Page → business, for webhook routing. Entries live a few seconds: a page that
+/// moves to another business is seen quickly, and a burst costs one lookup.
+#[derive(Debug, Default)]
+struct PageDirectory {
+    known: Mutex<Pages>,
+}
+
+/// (platform, page id) → its business (if any) and when that was looked up.
+type Pages = HashMap<(Platform, String), (Option<UserId>, Instant)>;
+
+impl PageDirectory {
+    const TTL: Duration = Duration::from_secs(5);
+
+    async fn tenant_of(
+        &self,
+        state: &AppState,
+        platform: Platform,
+        page_id: &str,
+    ) -> Result<Option<UserId>, AppError> {
+        let key = (platform, page_id.to_owned());
+        if let Some((tenant, at)) = self.lock().get(&key)
+            && at.elapsed() < Self::TTL
+        {
+            return Ok(*tenant);
+        }
+        let found = state.store.find_integration_by_page(platform, page_id).await?;
+        let tenant = found
+            .filter(|integration| integration.status != closer_core::model::IntegrationStatus::Disconnected)
+            .map(|integration| integration.user_id);
+        self.lock().insert(key, (tenant, Instant::now()));
+        Ok(tenant)
+    }
+
+    fn forget(&self, platform: Platform, page_id: &str) {
+        self.lock().remove(&(platform, page_id.to_owned()));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn uuid_suffix() -> String {
+    let id = closer_core::model::LeaseId::new().to_string();
+    id[id.len() - 8..].to_owned()
+}

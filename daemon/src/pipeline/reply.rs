@@ -1,0 +1,520 @@
+//! Answering: the AI's reply to a customer's new messages, stored before it is sent
+//! and sent exactly once; and the owner's replies by hand.
+//!
+//! A reply's messages get ids derived from the inbox event they answer (the last of
+//! the burst). Work taken again after a crash looks for them first: a reply already
+//! written is not asked of the AI again, and a part already sent is not sent again.
+//! Only a crash in the instant between the platform accepting a part and us
+//! recording it can send that part twice; our metadata on each send lets its echo be
+//! recognised as ours either way.
+
+use std::time::Duration;
+
+use closer_core::ai::{AiError, Conversation, Reply, Turn};
+use closer_core::events::Event;
+use closer_core::lead::Signal;
+use closer_core::model::{
+    CampaignStats, Chat, ChatId, ChatMode, ChatStatus, ChatUpdate, DeliveryState, Message, MessageId,
+    Metrics, Sender, UserId,
+};
+use closer_core::platform::{
+    Channel, MessagingType, OutgoingMessage, SendError, SendFailure, SenderAction, fit_quick_replies,
+    split_text,
+};
+use closer_core::store::StoreError;
+use sha2::{Digest, Sha256};
+
+use super::channels::{after_failure, channel_for};
+use super::conversation::count;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Starts the `metadata` of everything we send: an echo carrying it is ours.
+pub const METADATA_PREFIX: &str = "closer:";
+
+/// Automated replies: only this long after the customer's last message.
+const RESPONSE_WINDOW: Duration = Duration::from_hours(24);
+/// A person's replies (`HUMAN_AGENT`): this long.
+const HUMAN_AGENT_WINDOW: Duration = Duration::from_hours(24 * 7);
+
+/// A customer message waiting for an answer.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// Its inbox event.
+    pub key: String,
+    pub chat_id: ChatId,
+    pub tenant: UserId,
+    pub text: String,
+    pub has_attachments: bool,
+    /// The quick reply or button the customer tapped.
+    pub quick_reply_payload: Option<String>,
+}
+
+/// Answers the customer's new messages of one chat, once.
+pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<(), AppError> {
+    let Some(first) = incoming.first() else { return Ok(()) };
+    let (tenant, chat_id) = (first.tenant, first.chat_id);
+
+    // Work taken again: the messages up to the last one already answered are done,
+    // once that reply's parts have all gone out.
+    let mut unanswered = &incoming[..];
+    for (i, input) in incoming.iter().enumerate().rev() {
+        let parts = stored_reply(state, tenant, &input.key).await?;
+        if !parts.is_empty() {
+            let chat = state.store.get_chat(tenant, chat_id).await?;
+            send_parts(state, &chat, parts, i + 1).await?;
+            unanswered = &incoming[i + 1..];
+            break;
+        }
+    }
+    if unanswered.is_empty() {
+        return Ok(());
+    }
+
+    let chat = hand_back_if_forgotten(state, state.store.get_chat(tenant, chat_id).await?).await?;
+    let now = state.clock.now();
+    if chat.mode == ChatMode::Human || chat.unreachable {
+        return Ok(()); // the owner answers, or nobody can
+    }
+    if chat.last_customer_message_at.is_none_or(|last| last + RESPONSE_WINDOW < now) {
+        tracing::info!(chat = %chat.id, "more than 24 hours since the customer wrote: no automated reply");
+        return Ok(());
+    }
+    let Some((channel, _integration)) = channel_for(state, tenant, chat.platform).await? else {
+        tracing::warn!(
+            user = %tenant,
+            chat = %chat.id,
+            platform = %chat.platform,
+            "no connected integration to answer on: the message is stored, not answered"
+        );
+        return Ok(());
+    };
+    for action in [SenderAction::MarkSeen, SenderAction::TypingOn] {
+        if let Err(error) = channel.sender_action(&chat.customer_id, action).await {
+            tracing::debug!(%error, ?action, "a sender action failed");
+        }
+    }
+
+    let reply = think(state, &chat, unanswered).await?;
+    // The owner may have taken over while the AI was thinking: then it stays silent.
+    let chat = state.store.get_chat(tenant, chat_id).await?;
+    if chat.mode == ChatMode::Human {
+        tracing::info!(chat = %chat.id, "the owner took over while the AI was answering: its reply is dropped");
+        return Ok(());
+    }
+    let key = &unanswered[unanswered.len() - 1].key;
+    let parts = write_reply(state, &chat, key, &reply, channel.max_text_chars()).await?;
+    let chat = follow_up(state, chat, &reply, unanswered).await?;
+    send_parts(state, &chat, parts, unanswered.len()).await
+}
+
+/// With `[pipeline] handback_after_minutes`, a chat the owner took over and has not
+/// written in for that long goes back to the AI when the customer writes again.
+async fn hand_back_if_forgotten(state: &AppState, chat: Chat) -> Result<Chat, AppError> {
+    let minutes = state.pipeline.config.handback_after_minutes;
+    if chat.mode != ChatMode::Human || minutes == 0 {
+        return Ok(chat);
+    }
+    let recent = state.store.recent_messages(chat.user_id, chat.id, 50).await?;
+    // The owner's last word: their last message, or taking the chat over.
+    let last_word =
+        recent.iter().rev().find(|m| m.sender == Sender::Business).map_or(chat.updated_at, |m| m.sent_at);
+    if last_word + Duration::from_secs(minutes * 60) > state.clock.now() {
+        return Ok(chat);
+    }
+    tracing::info!(chat = %chat.id, minutes, "the owner has been silent: the chat goes back to the AI");
+    let update =
+        ChatUpdate { mode: Some(ChatMode::Ai), handoff_requested: Some(false), ..ChatUpdate::default() };
+    let chat = state.store.update_chat(chat.user_id, chat.id, &update, state.clock.now()).await?;
+    state.events.publish(chat.user_id, Event::ChatUpdated { chat: chat.clone() });
+    Ok(chat)
+}
+
+/// Asks the AI, with what it needs: the business, the campaign, what it knows, the
+/// conversation so far and the new messages.
+async fn think(state: &AppState, chat: &Chat, unanswered: &[Incoming]) -> Result<Reply, AppError> {
+    let tenant = chat.user_id;
+    let user = state.store.get_user(tenant).await?;
+    let campaign = match chat.campaign_id {
+        Some(id) => match state.store.get_campaign(tenant, id).await {
+            Ok(campaign) => Some(campaign),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(other) => return Err(other.into()),
+        },
+        None => None,
+    };
+    let knowledge = state.knowledge.current(state, tenant).await?;
+    let limit = state.pipeline.config.history_messages + unanswered.len();
+    let recent = state.store.recent_messages(tenant, chat.id, limit).await?;
+    // The new messages are the last customer messages; the history is what came before.
+    let new_count = unanswered.len();
+    let mut history: Vec<Turn> =
+        recent.iter().map(|m| Turn { from: m.sender, text: m.text.clone() }).collect();
+    let mut skipped = 0;
+    while skipped < new_count
+        && let Some(position) = history.iter().rposition(|turn| turn.from == Sender::Customer)
+    {
+        history.remove(position);
+        skipped += 1;
+    }
+    let incoming: Vec<String> = unanswered
+        .iter()
+        .map(|input| {
+            if input.text.trim().is_empty() && input.has_attachments {
+                "(the customer sent an attachment without text)".to_owned()
+            } else {
+                input.text.clone()
+            }
+        })
+        .collect();
+    let conversation = Conversation {
+        business: &user.business,
+        campaign: campaign.as_ref(),
+        knowledge: &knowledge,
+        history: &history,
+        incoming: &incoming,
+        step: chat.flow_step,
+    };
+    let answering = crate::ai::Answering { tenant, chat: Some(chat.id) };
+    let reply = crate::ai::ANSWERING.scope(answering, state.ai.reply(&conversation)).await;
+    // The responder falls back to the rules by itself; an error here is the rules
+    // failing, which only a bug does. Try again later rather than answer nothing.
+    reply.map_err(|error: AiError| AppError::Internal(format!("the AI could not answer: {error}")))
+}
+
+/// Stores the reply's parts (not sent yet), and shows them on the consoles.
+async fn write_reply(
+    state: &AppState,
+    chat: &Chat,
+    key: &str,
+    reply: &Reply,
+    max_chars: usize,
+) -> Result<Vec<Message>, AppError> {
+    let tenant = chat.user_id;
+    let texts = split_text(&reply.text, max_chars);
+    let last = texts.len().saturating_sub(1);
+    let now = state.clock.now();
+    let mut parts = Vec::with_capacity(texts.len());
+    for (index, text) in texts.into_iter().enumerate() {
+        let message = Message {
+            id: reply_id(tenant, key, index),
+            chat_id: chat.id,
+            user_id: tenant,
+            sender: Sender::Ai,
+            text,
+            platform_message_id: None,
+            // One millisecond apart, so the parts list in order.
+            sent_at: now + Duration::from_millis(index as u64),
+            delivery: DeliveryState::Pending,
+            error: None,
+            quick_replies: if index == last { fit_quick_replies(&reply.quick_replies) } else { Vec::new() },
+            attachments: Vec::new(),
+        };
+        match state.store.append_message(&message).await {
+            Ok(()) => {
+                state
+                    .events
+                    .publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
+                parts.push(message);
+            }
+            // Written already by an earlier attempt that stopped before sending.
+            Err(StoreError::Conflict(_)) => parts.push(state.store.get_message(tenant, message.id).await?),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(parts)
+}
+
+/// What the reply means for the chat: the flow moves on, the lead score follows the
+/// signals, a request for a person hands the chat to the owner.
+async fn follow_up(
+    state: &AppState,
+    chat: Chat,
+    reply: &Reply,
+    unanswered: &[Incoming],
+) -> Result<Chat, AppError> {
+    let tenant = chat.user_id;
+    let mut signals: Vec<Signal> = reply.signals.iter().copied().map(Signal::from).collect();
+    if unanswered.iter().any(|i| i.quick_reply_payload.as_deref().is_some_and(toward_buying)) {
+        signals.push(Signal::QuickReplyTowardBuying);
+    }
+    let scorer = &state.pipeline.scorer;
+    let lead = scorer.apply(&chat.lead, &signals);
+    let outcome = scorer.outcome(&chat.lead, &lead, chat.status);
+    let mut update = ChatUpdate { flow_step: Some(reply.next_step), ..ChatUpdate::default() };
+    if lead != chat.lead {
+        update.lead = Some(lead);
+    }
+    if outcome.qualified_now {
+        update.status = Some(ChatStatus::Qualified);
+    }
+    if reply.handoff {
+        update.mode = Some(ChatMode::Human);
+        update.handoff_requested = Some(true);
+    }
+    let now = state.clock.now();
+    let updated = state.store.update_chat(tenant, chat.id, &update, now).await?;
+    state.events.publish(tenant, Event::ChatUpdated { chat: updated.clone() });
+    if outcome.qualified_now {
+        tracing::info!(user = %tenant, chat = %chat.id, score = updated.lead.score, "a new lead");
+        count(state, &updated, now, &Metrics { leads: 1, ..Metrics::default() }).await;
+        if let Some(campaign) = updated.campaign_id {
+            let lead = CampaignStats { leads: 1, ..CampaignStats::default() };
+            state.store.add_campaign_stats(tenant, campaign, &lead).await?;
+        }
+    }
+    if reply.handoff {
+        let reason = if unanswered.iter().any(|i| i.text.to_lowercase().contains("person")) {
+            "the customer asked to talk to a person"
+        } else {
+            "the AI could not help and handed the chat over"
+        };
+        tracing::info!(user = %tenant, chat = %chat.id, reason, "handoff requested");
+        state.events.publish(tenant, Event::HandoffRequested { chat_id: chat.id, reason: reason.to_owned() });
+    }
+    Ok(updated)
+}
+
+/// Sends the parts not sent yet, in order; a part that fails for good stops the rest
+/// (they would make no sense alone). `answered` customer messages count as answered
+/// once the first part is out.
+async fn send_parts(
+    state: &AppState,
+    chat: &Chat,
+    parts: Vec<Message>,
+    answered: usize,
+) -> Result<(), AppError> {
+    let tenant = chat.user_id;
+    let unsent: Vec<Message> = parts.into_iter().filter(|m| m.delivery == DeliveryState::Pending).collect();
+    if unsent.is_empty() {
+        return Ok(());
+    }
+    let Some((channel, integration)) = channel_for(state, tenant, chat.platform).await? else {
+        for message in &unsent {
+            fail(state, chat, message, "the page is not connected: connect it to send replies").await?;
+        }
+        return Ok(());
+    };
+    let mut first = true;
+    let mut unsent = unsent.into_iter();
+    while let Some(message) = unsent.next() {
+        let outgoing = OutgoingMessage::response(&chat.customer_id, &message.text)
+            .with_quick_replies(message.quick_replies.clone())
+            .with_metadata(format!("{METADATA_PREFIX}{}", message.id));
+        match deliver(state, channel.as_ref(), chat, &message, &outgoing).await? {
+            Ok(()) => {
+                let mut sent = Metrics { messages_sent: 1, ..Metrics::default() };
+                if first {
+                    sent.messages_answered = answered as i64;
+                    first = false;
+                }
+                count(state, chat, state.clock.now(), &sent).await;
+            }
+            Err(error) => {
+                after_failure(state, &integration, &error).await;
+                if error.kind == SendFailure::Unreachable {
+                    let update = ChatUpdate { unreachable: Some(true), ..ChatUpdate::default() };
+                    let chat = state.store.update_chat(tenant, chat.id, &update, state.clock.now()).await?;
+                    state.events.publish(tenant, Event::ChatUpdated { chat });
+                }
+                for rest in unsent.by_ref() {
+                    fail(state, chat, &rest, "not sent: the part before it failed").await?;
+                }
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends one stored message and records the outcome on it. The outer error is the
+/// store failing (try again later); the inner one the platform refusing for good.
+async fn deliver(
+    state: &AppState,
+    channel: &dyn Channel,
+    chat: &Chat,
+    message: &Message,
+    outgoing: &OutgoingMessage,
+) -> Result<Result<(), SendError>, AppError> {
+    let tenant = chat.user_id;
+    match channel.send(outgoing).await {
+        Ok(sent) => {
+            let stored = state
+                .store
+                .set_message_delivery(tenant, message.id, DeliveryState::Sent, Some(&sent.message_id), None)
+                .await;
+            match stored {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other.into()),
+            }
+            state.events.publish(
+                tenant,
+                Event::MessageDelivery {
+                    chat_id: chat.id,
+                    message_id: message.id,
+                    delivery: DeliveryState::Sent,
+                },
+            );
+            Ok(Ok(()))
+        }
+        Err(error) => {
+            tracing::warn!(chat = %chat.id, message = %message.id, kind = error.kind.as_str(), %error, "a message could not be sent");
+            fail(state, chat, message, &error.to_string()).await?;
+            Ok(Err(error))
+        }
+    }
+}
+
+async fn fail(state: &AppState, chat: &Chat, message: &Message, why: &str) -> Result<(), AppError> {
+    let tenant = chat.user_id;
+    state.store.set_message_delivery(tenant, message.id, DeliveryState::Failed, None, Some(why)).await?;
+    state.events.publish(
+        tenant,
+        Event::MessageFailed { chat_id: chat.id, message_id: message.id, error: why.to_owned() },
+    );
+    Ok(())
+}
+
+/// The parts of the reply to the inbox event `key`, if it was written.
+async fn stored_reply(state: &AppState, tenant: UserId, key: &str) -> Result<Vec<Message>, AppError> {
+    let mut parts = Vec::new();
+    loop {
+        match state.store.get_message(tenant, reply_id(tenant, key, parts.len())).await {
+            Ok(message) => parts.push(message),
+            Err(StoreError::NotFound { .. }) => return Ok(parts),
+            Err(other) => return Err(other.into()),
+        }
+    }
+}
+
+/// The id of part `index` of the reply to inbox event `key`: the same every time, so
+/// a reply is stored once whoever writes it.
+fn reply_id(tenant: UserId, key: &str, index: usize) -> MessageId {
+    let digest = Sha256::new()
+        .chain_update(tenant.to_string())
+        .chain_update([0])
+        .chain_update(key)
+        .chain_update([0])
+        .chain_update(index.to_le_bytes())
+        .finalize();
+    let mut bytes = [0_u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    MessageId::from_custom_bytes(bytes)
+}
+
+/// A tapped quick reply or button that says "yes, I'll buy".
+fn toward_buying(payload: &str) -> bool {
+    let payload = payload.to_lowercase();
+    payload == "closing:yes" || ["buy", "order", "checkout"].iter().any(|word| payload.contains(word))
+}
+
+/// How the owner may write to this customer now: `RESPONSE` within 24 hours of the
+/// customer's last message, `HUMAN_AGENT` up to 7 days, and not at all after.
+pub fn window_for_owner(chat: &Chat, now: closer_core::model::Timestamp) -> Result<MessagingType, AppError> {
+    let Some(last) = chat.last_customer_message_at else {
+        return Err(AppError::Conflict(
+            "the customer has not written yet: a page may only answer customers who wrote first".into(),
+        ));
+    };
+    if now <= last + RESPONSE_WINDOW {
+        Ok(MessagingType::Response)
+    } else if now <= last + HUMAN_AGENT_WINDOW {
+        Ok(MessagingType::HumanAgent)
+    } else {
+        Err(AppError::Conflict(
+            "more than 7 days since the customer's last message: the platform allows no reply until they \
+             write again"
+                .into(),
+        ))
+    }
+}
+
+/// The owner's own message to the customer: stored, sent with the messaging type the
+/// window allows, and returned with how it went.
+pub async fn send_by_hand(state: &AppState, chat: &Chat, text: &str) -> Result<Message, AppError> {
+    let tenant = chat.user_id;
+    let now = state.clock.now();
+    if chat.unreachable {
+        return Err(AppError::Conflict("the platform says this customer cannot be reached".into()));
+    }
+    let messaging = window_for_owner(chat, now)?;
+    let Some((channel, integration)) = channel_for(state, tenant, chat.platform).await? else {
+        return Err(AppError::Conflict(format!(
+            "no connected {} integration to send on: connect the page first",
+            chat.platform
+        )));
+    };
+    let mut last = None;
+    for (index, part) in split_text(text, channel.max_text_chars()).into_iter().enumerate() {
+        let message = Message {
+            id: MessageId::new(),
+            chat_id: chat.id,
+            user_id: tenant,
+            sender: Sender::Business,
+            text: part,
+            platform_message_id: None,
+            sent_at: now + Duration::from_millis(index as u64),
+            delivery: DeliveryState::Pending,
+            error: None,
+            quick_replies: Vec::new(),
+            attachments: Vec::new(),
+        };
+        state.store.append_message(&message).await?;
+        state.events.publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
+        let mut outgoing = OutgoingMessage::response(&chat.customer_id, &message.text)
+            .with_metadata(format!("{METADATA_PREFIX}{}", message.id));
+        outgoing.messaging = messaging;
+        if let Err(error) = deliver(state, channel.as_ref(), chat, &message, &outgoing).await? {
+            after_failure(state, &integration, &error).await;
+            return Err(AppError::BadGateway {
+                code: "send_failed",
+                message: format!("the message was not sent: {error}"),
+            });
+        }
+        count(state, chat, now, &Metrics { messages_sent: 1, ..Metrics::default() }).await;
+        last = Some(state.store.get_message(tenant, message.id).await?);
+    }
+    last.ok_or_else(|| {
+        AppError::Invalid(closer_core::model::ValidationError::new(
+            "text",
+            closer_core::model::Problem::Empty,
+        ))
+    })
+}
+
+/// Tells the customer they are with the automated assistant again (some laws ask
+/// for it when a person hands back). Inside the 24-hour window only; a failure is
+/// logged and shown like any other failed message, never blocking the hand-back.
+pub async fn tell_back_with_the_assistant(state: &AppState, chat: &Chat) {
+    let now = state.clock.now();
+    if chat.unreachable || chat.last_customer_message_at.is_none_or(|last| last + RESPONSE_WINDOW < now) {
+        return;
+    }
+    let business = match state.store.get_user(chat.user_id).await {
+        Ok(user) if !user.business.business_name.trim().is_empty() => user.business.business_name,
+        _ => "this business".to_owned(),
+    };
+    let text =
+        format!("You're chatting with {business}'s automated assistant again. Ask for a person any time.");
+    let message = Message {
+        id: MessageId::new(),
+        chat_id: chat.id,
+        user_id: chat.user_id,
+        sender: Sender::Ai,
+        text,
+        platform_message_id: None,
+        sent_at: now,
+        delivery: DeliveryState::Pending,
+        error: None,
+        quick_replies: Vec::new(),
+        attachments: Vec::new(),
+    };
+    if let Err(error) = state.store.append_message(&message).await {
+        tracing::warn!(%error, "cannot store the hand-back notice");
+        return;
+    }
+    state.events.publish(chat.user_id, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
+    if let Err(error) = send_parts(state, chat, vec![message], 0).await {
+        tracing::warn!(%error, "cannot send the hand-back notice");
+    }
+}
