@@ -156,6 +156,18 @@ struct Shared {
     sender_actions: Mutex<Vec<SenderActionCall>>,
     /// For `message_id`s `m_1`, `m_2`…, unique in this fake.
     message_ids: AtomicU64,
+    /// Where the echoes of sent messages go, as Facebook delivers them (when set).
+    echoes: Mutex<Option<EchoTarget>>,
+}
+
+/// A daemon's webhook, to which the fake delivers the echo of every message a page
+/// sends, signed with the app secret and retried until it is taken, as Facebook does.
+#[derive(Debug, Clone)]
+struct EchoTarget {
+    webhook_url: String,
+    app_secret: String,
+    app_id: String,
+    page_id: String,
 }
 
 /// The running fake. Dropping it stops the server.
@@ -188,6 +200,19 @@ impl FakeGraph {
             axum::serve(listener, app).await.expect("the fake Graph API serves");
         });
         Self { addr, shared, server }
+    }
+
+    /// Delivers the echo of every message a page sends to `webhook_url` (a daemon's
+    /// `/webhooks/facebook`), signed with `app_secret` and marked as sent by `app_id`,
+    /// retried until taken, as Facebook does. Calling it again retargets echoes not yet
+    /// delivered (a daemon restarted on another port).
+    pub fn deliver_echoes(&self, webhook_url: &str, app_secret: &str, app_id: &str, page_id: &str) {
+        *lock(&self.shared.echoes) = Some(EchoTarget {
+            webhook_url: webhook_url.to_owned(),
+            app_secret: app_secret.to_owned(),
+            app_id: app_id.to_owned(),
+            page_id: page_id.to_owned(),
+        });
     }
 
     /// The base URL, to be the daemon's `graph_api_base`.
@@ -406,7 +431,7 @@ fn graph_error_with(status: StatusCode, code: i64, subcode: Option<i64>, message
 /// `POST /{me|page_id}/messages`: a message or a sender action, checked as Messenger
 /// checks it, answered as scripted, recorded either way (before any delay, so that a
 /// call the client gave up on is still seen).
-async fn send_api(shared: &Shared, token: &str, page: &str, body: &[u8]) -> Response {
+async fn send_api(shared: &Arc<Shared>, token: &str, page: &str, body: &[u8]) -> Response {
     let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let recipient = text_at(&body, "/recipient/id").unwrap_or_default();
     let (refusal, delay) = send_answer(shared, token, page, &body);
@@ -451,6 +476,9 @@ async fn send_api(shared: &Shared, token: &str, page: &str, body: &[u8]) -> Resp
             body: body.clone(),
             answer: answer.clone(),
         });
+        if let (None, Ok(mid)) = (&refusal, &answer) {
+            echo_later(shared, &recipient, mid, &body);
+        }
     }
 
     if !delay.is_zero() {
@@ -566,6 +594,60 @@ fn messenger_check(body: &Value) -> Result<(), String> {
 
 fn text_at(value: &Value, pointer: &str) -> Option<String> {
     value.pointer(pointer).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Delivers the echo of a sent message to the configured webhook, in the background,
+/// retrying (every 100 ms, for a minute) until the daemon answers 200 — also across
+/// its restart, since the target is read again at each attempt.
+fn echo_later(shared: &Arc<Shared>, recipient: &str, mid: &str, sent: &Value) {
+    let Some(target) = lock(&shared.echoes).clone() else { return };
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let mut message = json!({ "is_echo": true, "app_id": target.app_id, "mid": mid });
+    if let Some(text) = sent.pointer("/message/text") {
+        message["text"] = text.clone();
+    }
+    if let Some(metadata) = sent.pointer("/message/metadata") {
+        message["metadata"] = metadata.clone();
+    }
+    let event = json!({
+        "sender": { "id": target.page_id }, "recipient": { "id": recipient },
+        "timestamp": now_ms, "message": message,
+    });
+    let body = json!({ "object": "page", "entry": [{ "id": target.page_id, "time": now_ms, "messaging": [event] }] })
+        .to_string();
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        for _ in 0..600 {
+            let Some(target) = lock(&shared.echoes).clone() else { return };
+            if post_signed(&target.webhook_url, &target.app_secret, &body).await == Some(200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}
+
+/// POSTs `body` signed with `secret` over a plain HTTP/1.1 connection (no client
+/// crate: this file is also compiled into test crates that have none); the status.
+async fn post_signed(url: &str, secret: &str, body: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let rest = url.strip_prefix("http://")?;
+    let (authority, path) =
+        rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let signature = closer_core::platform::facebook::webhook::sign(secret, body.as_bytes());
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
+         X-Hub-Signature-256: {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(authority).await.ok()?;
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.ok()?;
+    let status_line = String::from_utf8_lossy(&answer);
+    status_line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! went wrong, which is what a test wants.
 
 pub mod fake_graph;
+pub mod fake_openai;
 pub mod messenger;
 pub mod mongodb;
 pub mod owner;
@@ -133,7 +134,25 @@ impl Closerd {
     pub async fn start_with(store_url: Option<&str>, extra: &str) -> Self {
         install_crypto_provider();
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let config = write_file(dir.path(), "closer.toml", &test_config(dir.path(), store_url, extra));
+        write_file(dir.path(), "closer.toml", &test_config(dir.path(), store_url, extra));
+        Self::launch(dir).await
+    }
+
+    /// Kills it with SIGKILL (as a crash, a power cut or the OOM killer would: nothing
+    /// is flushed, nothing is finished) and starts it again in the same directory with
+    /// the same configuration and store. It listens on a new port.
+    pub async fn crash_and_restart(mut self) -> Self {
+        self.child.kill().await.expect("closerd can be killed");
+        let Self { dir, stderr, .. } = self;
+        let before = lock(&stderr).clone();
+        let restarted = Self::launch(dir).await;
+        lock(&restarted.stderr).insert_str(0, &format!("{before}--- killed with SIGKILL, restarted ---\n"));
+        restarted
+    }
+
+    /// Runs closerd with `dir/closer.toml` until it is healthy.
+    async fn launch(dir: TempDir) -> Self {
+        let config = dir.path().join("closer.toml");
         let mut child = closerd_command(dir.path())
             .arg("--config")
             .arg(&config)

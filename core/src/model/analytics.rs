@@ -66,7 +66,8 @@ impl Metrics {
     #[must_use]
     pub fn plus(&self, other: &Self) -> Self {
         let (a, b) = (self.values(), other.values());
-        Self::from_values(std::array::from_fn(|i| a[i] + b[i]))
+        // Saturating: a wrong total beats a panic or a wrapped negative revenue.
+        Self::from_values(std::array::from_fn(|i| a[i].saturating_add(b[i])))
     }
 }
 

@@ -316,8 +316,11 @@ pub enum Sender {
 pub enum DeliveryState {
     /// A customer's message, as received.
     Received,
-    /// Stored, not yet accepted by the platform.
+    /// Stored, not yet handed to the platform.
     Pending,
+    /// Handed to the platform, its answer not recorded yet. Found like this after a
+    /// crash, the message may or may not have gone out: its echo tells.
+    Sending,
     Sent,
     Delivered,
     Read,

@@ -15,11 +15,11 @@ use async_trait::async_trait;
 
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
-    ChatQuery, ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim,
-    InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId, LeoConversation,
-    LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent, Page, Platform,
-    Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User, UserId,
-    ValidationError,
+    ChatQuery, ChatUpdate, Conversion, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued,
+    InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId,
+    LeoConversation, LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent,
+    Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User,
+    UserId, ValidationError,
 };
 
 pub use crate::config::redact_url;
@@ -172,6 +172,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         tenant: UserId,
         id: ChatId,
         update: &ChatUpdate,
+        now: Timestamp,
+    ) -> Result<Chat>;
+    /// Records the sale: status `converted` and `conversion`, atomically, once.
+    /// Conflict when the chat is converted already (two owners clicking at once count
+    /// one sale).
+    async fn convert_chat(
+        &self,
+        tenant: UserId,
+        id: ChatId,
+        conversion: &Conversion,
         now: Timestamp,
     ) -> Result<Chat>;
     /// Newest activity first, with a cursor for the next page.

@@ -253,3 +253,38 @@ pub async fn delivery_state_is_recorded(store: Arc<dyn Store>) {
     let missing = store.set_message_delivery(ana.id, unknown, DeliveryState::Sent, None, None).await;
     assert!(matches!(missing, Err(StoreError::NotFound { .. })));
 }
+
+pub async fn a_sale_is_recorded_once_under_concurrency(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");
+    let tasks: Vec<_> = (0..8_i64)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let sale = Conversion {
+                converted: true,
+                order_value: Some(Money { amount_minor: 1_000 + i, currency: "EUR".into() }),
+                converted_at: Some(at(60)),
+            };
+            tokio::spawn(async move { store.convert_chat(ana.id, chat.id, &sale, at(60)).await })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(chat) => won.push(chat),
+            Err(StoreError::Conflict(_)) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one sale is recorded");
+    let stored = store.get_chat(ana.id, chat.id).await.expect("chat");
+    assert_eq!(stored.status, ChatStatus::Converted);
+    assert_eq!(stored.conversion, won[0].conversion, "the winner's amount is the one kept");
+
+    let other = user(&*store, "ben@shop.example").await;
+    let sale = Conversion { converted: true, order_value: None, converted_at: Some(at(61)) };
+    assert!(matches!(
+        store.convert_chat(other.id, chat.id, &sale, at(61)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}

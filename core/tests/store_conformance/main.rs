@@ -57,6 +57,7 @@ conformance! {
     chats::chat_listing_filters_and_pages_without_gaps,
     chats::messages_append_in_order_and_deduplicate,
     chats::delivery_state_is_recorded,
+    chats::a_sale_is_recorded_once_under_concurrency,
     inbox::enqueue_is_idempotent,
     inbox::a_claim_takes_one_conversation_in_order,
     inbox::concurrent_workers_never_share_a_conversation,

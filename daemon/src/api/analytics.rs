@@ -175,7 +175,6 @@ async fn hourly(
 
 #[derive(Debug, Serialize, ToSchema)]
 struct CampaignFigures {
-    campaign_id: Option<CampaignId>,
     /// The campaign's name; "(no campaign)" for chats outside any.
     name: String,
     #[serde(flatten)]
@@ -216,10 +215,8 @@ async fn campaigns(
     if query.csv() {
         return Ok(csv(analytics::campaigns_csv(&lines, &name), "campaigns", period));
     }
-    let campaigns = lines
-        .into_iter()
-        .map(|line| CampaignFigures { campaign_id: line.campaign_id, name: name(line.campaign_id), line })
-        .collect();
+    let campaigns =
+        lines.into_iter().map(|line| CampaignFigures { name: name(line.campaign_id), line }).collect();
     Ok(Json(Campaigns { period, campaigns }).into_response())
 }
 

@@ -234,6 +234,8 @@ async fn send(
         return Err(ValidationError::new("text", Problem::TooLong { max_chars: Message::MAX_TEXT }).into());
     }
     let mut chat = state.store.get_chat(who.user_id, id).await?;
+    // Refused before anything changes: a message that cannot go out takes nothing over.
+    pipeline::check_owner_can_send(&state, &chat).await?;
     if chat.mode == ChatMode::Ai {
         let update = ChatUpdate {
             mode: Some(ChatMode::Human),
@@ -245,6 +247,10 @@ async fn send(
     let message = pipeline::send_by_hand(&state, &chat, text).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
+
+/// The largest order value taken: ten billion in major units, far above any chat sale,
+/// far below what the counters can hold.
+const MAX_ORDER_MINOR: i64 = 1_000_000_000_000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -280,6 +286,13 @@ async fn convert(
     if chat.conversion.converted {
         return Err(AppError::Conflict("this chat is already converted".into()));
     }
+    if body.amount_minor > MAX_ORDER_MINOR {
+        return Err(ValidationError::new(
+            "amount_minor",
+            Problem::NotAllowed { reason: format!("must be at most {MAX_ORDER_MINOR} (minor units)") },
+        )
+        .into());
+    }
     let currency = match body.currency {
         Some(currency) => currency.trim().to_uppercase(),
         None => campaign_currency(&state, &chat).await?.ok_or_else(|| {
@@ -294,16 +307,11 @@ async fn convert(
     let value = Money { amount_minor: body.amount_minor, currency };
     value.validate("order_value")?;
     let now = state.clock.now();
-    let update = ChatUpdate {
-        status: Some(ChatStatus::Converted),
-        conversion: Some(Conversion {
-            converted: true,
-            order_value: Some(value.clone()),
-            converted_at: Some(now),
-        }),
-        ..ChatUpdate::default()
-    };
-    let chat = change(&state, who, id, &update).await?;
+    let conversion =
+        Conversion { converted: true, order_value: Some(value.clone()), converted_at: Some(now) };
+    // Atomic in the store: of two clicks at once, one records the sale, one gets 409.
+    let chat = state.store.convert_chat(who.user_id, id, &conversion, now).await?;
+    state.events.publish(who.user_id, Event::ChatUpdated { chat: chat.clone() });
     let sale = Metrics { conversions: 1, revenue_minor: value.amount_minor, ..Metrics::default() };
     pipeline::count(&state, &chat, now, &sale).await;
     if let Some(campaign) = chat.campaign_id {

@@ -13,7 +13,7 @@ use closer_core::model::{
 use closer_core::store::StoreError;
 
 use super::item::{InboxItem, ItemEvent};
-use super::reply::{self, Incoming};
+use super::reply::{self, Answered, Incoming};
 use super::worker::retry_at;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -46,13 +46,29 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
         let (same, rest): (Vec<_>, Vec<_>) = to_answer.into_iter().partition(|i| i.chat_id == chat);
         to_answer = rest;
         let keys: Vec<String> = same.iter().map(|i| i.key.clone()).collect();
-        if let Err(error) = reply::answer(state, same).await {
-            tracing::warn!(%error, conversation = %claim.conversation, "answering failed; will try again");
-            let failed = claim.events.iter().find(|e| keys.contains(&e.key));
-            if let Some(event) = failed {
-                give_back(state, &claim, event, &error).await;
+        match reply::answer(state, same).await {
+            Ok(Answered::Done) => {}
+            Ok(Answered::AwaitEcho { until }) => {
+                // Not a failure: the events wait (their echo is processed meanwhile).
+                let note = "waiting for the platform's echo of a reply sent before a restart";
+                for key in &keys {
+                    if let Err(error) = state.store.inbox_fail(lease, key, note, Some(until)).await {
+                        tracing::warn!(%error, "cannot put an event back to wait");
+                    }
+                }
+                if let Err(error) = state.store.inbox_release(lease).await {
+                    tracing::warn!(%error, "cannot release the conversation");
+                }
+                return;
             }
-            return;
+            Err(error) => {
+                tracing::warn!(%error, conversation = %claim.conversation, "answering failed; will try again");
+                let failed = claim.events.iter().find(|e| keys.contains(&e.key));
+                if let Some(event) = failed {
+                    give_back(state, &claim, event, &error).await;
+                }
+                return;
+            }
         }
         for key in keys {
             complete(state, lease, &key).await;
@@ -250,8 +266,13 @@ async fn echo(
     if state.store.find_message_by_platform_id(tenant, mid).await?.is_some() {
         return Ok(());
     }
-    if metadata.is_some_and(|m| m.starts_with(reply::METADATA_PREFIX)) {
-        return Ok(()); // ours, echoed before we recorded its id
+    if let Some(ours) = metadata.and_then(|m| m.strip_prefix(reply::METADATA_PREFIX)) {
+        // Ours, echoed before we recorded the platform's id (or by a process that
+        // stopped before it could): the echo is the proof it went out.
+        if let Ok(id) = ours.parse::<MessageId>() {
+            sent_after_all(state, tenant, id, mid).await?;
+        }
+        return Ok(());
     }
     let ours =
         !state.pipeline.facebook_app_id.is_empty() && app_id == Some(state.pipeline.facebook_app_id.as_str());
@@ -285,6 +306,26 @@ async fn echo(
         let chat = state.store.update_chat(tenant, chat.id, &update, state.clock.now()).await?;
         state.events.publish(tenant, Event::ChatUpdated { chat });
     }
+    Ok(())
+}
+
+/// Records as sent a message of ours whose echo came before its answer was recorded.
+async fn sent_after_all(state: &AppState, tenant: UserId, id: MessageId, mid: &str) -> Result<(), AppError> {
+    let message = match state.store.get_message(tenant, id).await {
+        Ok(message) => message,
+        Err(StoreError::NotFound { .. }) => return Ok(()),
+        Err(other) => return Err(other.into()),
+    };
+    if !matches!(message.delivery, DeliveryState::Pending | DeliveryState::Sending) {
+        return Ok(());
+    }
+    match state.store.set_message_delivery(tenant, id, DeliveryState::Sent, Some(mid), None).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
+    let event =
+        Event::MessageDelivery { chat_id: message.chat_id, message_id: id, delivery: DeliveryState::Sent };
+    state.events.publish(tenant, event);
     Ok(())
 }
 
@@ -325,7 +366,7 @@ async fn mark_outgoing(
 /// How far along a delivery state is; a failed message is never moved on.
 fn rank(state: DeliveryState) -> u8 {
     match state {
-        DeliveryState::Received | DeliveryState::Pending => 0,
+        DeliveryState::Received | DeliveryState::Pending | DeliveryState::Sending => 0,
         DeliveryState::Sent => 1,
         DeliveryState::Delivered => 2,
         DeliveryState::Read | DeliveryState::Failed => 3,

@@ -40,7 +40,7 @@ use tokio::task::JoinSet;
 
 pub use channels::channel_for;
 pub use conversation::count;
-pub use reply::{send_by_hand, tell_back_with_the_assistant, window_for_owner};
+pub use reply::{check_owner_can_send, send_by_hand, tell_back_with_the_assistant, window_for_owner};
 
 use crate::error::AppError;
 use crate::state::AppState;

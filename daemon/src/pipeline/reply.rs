@@ -15,7 +15,7 @@ use closer_core::events::Event;
 use closer_core::lead::Signal;
 use closer_core::model::{
     CampaignStats, Chat, ChatId, ChatMode, ChatStatus, ChatUpdate, DeliveryState, Message, MessageId,
-    Metrics, Sender, UserId,
+    Metrics, Sender, Timestamp, UserId,
 };
 use closer_core::platform::{
     Channel, MessagingType, OutgoingMessage, SendError, SendFailure, SenderAction, fit_quick_replies,
@@ -37,6 +37,23 @@ const RESPONSE_WINDOW: Duration = Duration::from_hours(24);
 /// A person's replies (`HUMAN_AGENT`): this long.
 const HUMAN_AGENT_WINDOW: Duration = Duration::from_hours(24 * 7);
 
+/// How long a part found handed to the platform (by a process that stopped before
+/// recording the answer) waits for its echo before it is sent again. The platform
+/// echoes every message a page sends, and redelivers webhooks until they are taken,
+/// so an echo that has not come by then means the message never left.
+const ECHO_WAIT: Duration = Duration::from_secs(10);
+
+/// How far answering got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    Done,
+    /// A part's fate is unknown until its echo arrives or this time passes: try again
+    /// then.
+    AwaitEcho {
+        until: Timestamp,
+    },
+}
+
 /// A customer message waiting for an answer.
 #[derive(Debug, Clone)]
 pub struct Incoming {
@@ -51,8 +68,8 @@ pub struct Incoming {
 }
 
 /// Answers the customer's new messages of one chat, once.
-pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<(), AppError> {
-    let Some(first) = incoming.first() else { return Ok(()) };
+pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answered, AppError> {
+    let Some(first) = incoming.first() else { return Ok(Answered::Done) };
     let (tenant, chat_id) = (first.tenant, first.chat_id);
 
     // Work taken again: the messages up to the last one already answered are done,
@@ -62,23 +79,25 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<(), App
         let parts = stored_reply(state, tenant, &input.key).await?;
         if !parts.is_empty() {
             let chat = state.store.get_chat(tenant, chat_id).await?;
-            send_parts(state, &chat, parts, i + 1).await?;
+            if let wait @ Answered::AwaitEcho { .. } = send_parts(state, &chat, parts, i + 1).await? {
+                return Ok(wait);
+            }
             unanswered = &incoming[i + 1..];
             break;
         }
     }
     if unanswered.is_empty() {
-        return Ok(());
+        return Ok(Answered::Done);
     }
 
     let chat = hand_back_if_forgotten(state, state.store.get_chat(tenant, chat_id).await?).await?;
     let now = state.clock.now();
     if chat.mode == ChatMode::Human || chat.unreachable {
-        return Ok(()); // the owner answers, or nobody can
+        return Ok(Answered::Done); // the owner answers, or nobody can
     }
     if chat.last_customer_message_at.is_none_or(|last| last + RESPONSE_WINDOW < now) {
         tracing::info!(chat = %chat.id, "more than 24 hours since the customer wrote: no automated reply");
-        return Ok(());
+        return Ok(Answered::Done);
     }
     let Some((channel, _integration)) = channel_for(state, tenant, chat.platform).await? else {
         tracing::warn!(
@@ -87,7 +106,7 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<(), App
             platform = %chat.platform,
             "no connected integration to answer on: the message is stored, not answered"
         );
-        return Ok(());
+        return Ok(Answered::Done);
     };
     for action in [SenderAction::MarkSeen, SenderAction::TypingOn] {
         if let Err(error) = channel.sender_action(&chat.customer_id, action).await {
@@ -100,7 +119,7 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<(), App
     let chat = state.store.get_chat(tenant, chat_id).await?;
     if chat.mode == ChatMode::Human {
         tracing::info!(chat = %chat.id, "the owner took over while the AI was answering: its reply is dropped");
-        return Ok(());
+        return Ok(Answered::Done);
     }
     let key = &unanswered[unanswered.len() - 1].key;
     let parts = write_reply(state, &chat, key, &reply, channel.max_text_chars()).await?;
@@ -193,7 +212,9 @@ async fn write_reply(
     let tenant = chat.user_id;
     let texts = split_text(&reply.text, max_chars);
     let last = texts.len().saturating_sub(1);
-    let now = state.clock.now();
+    // After what it answers, even within the same millisecond.
+    let after_question = chat.last_customer_message_at.map(|at| at + Duration::from_millis(1));
+    let now = after_question.map_or(state.clock.now(), |after| after.max(state.clock.now()));
     let mut parts = Vec::with_capacity(texts.len());
     for (index, text) in texts.into_iter().enumerate() {
         let message = Message {
@@ -283,17 +304,28 @@ async fn send_parts(
     chat: &Chat,
     parts: Vec<Message>,
     answered: usize,
-) -> Result<(), AppError> {
+) -> Result<Answered, AppError> {
     let tenant = chat.user_id;
-    let unsent: Vec<Message> = parts.into_iter().filter(|m| m.delivery == DeliveryState::Pending).collect();
+    let now = state.clock.now();
+    // Handed over by a process that stopped before it learned the answer: wait for the
+    // echo (which marks it sent) rather than risk sending it twice.
+    if let Some(handed) = parts.iter().find(|m| m.delivery == DeliveryState::Sending)
+        && now < handed.sent_at + ECHO_WAIT
+    {
+        return Ok(Answered::AwaitEcho { until: handed.sent_at + ECHO_WAIT });
+    }
+    let unsent: Vec<Message> = parts
+        .into_iter()
+        .filter(|m| matches!(m.delivery, DeliveryState::Pending | DeliveryState::Sending))
+        .collect();
     if unsent.is_empty() {
-        return Ok(());
+        return Ok(Answered::Done);
     }
     let Some((channel, integration)) = channel_for(state, tenant, chat.platform).await? else {
         for message in &unsent {
             fail(state, chat, message, "the page is not connected: connect it to send replies").await?;
         }
-        return Ok(());
+        return Ok(Answered::Done);
     };
     let mut first = true;
     let mut unsent = unsent.into_iter();
@@ -312,11 +344,7 @@ async fn send_parts(
             }
             Err(error) => {
                 after_failure(state, &integration, &error).await;
-                if error.kind == SendFailure::Unreachable {
-                    let update = ChatUpdate { unreachable: Some(true), ..ChatUpdate::default() };
-                    let chat = state.store.update_chat(tenant, chat.id, &update, state.clock.now()).await?;
-                    state.events.publish(tenant, Event::ChatUpdated { chat });
-                }
+                mark_if_unreachable(state, chat, &error).await?;
                 for rest in unsent.by_ref() {
                     fail(state, chat, &rest, "not sent: the part before it failed").await?;
                 }
@@ -324,7 +352,7 @@ async fn send_parts(
             }
         }
     }
-    Ok(())
+    Ok(Answered::Done)
 }
 
 /// Sends one stored message and records the outcome on it. The outer error is the
@@ -337,6 +365,9 @@ async fn deliver(
     outgoing: &OutgoingMessage,
 ) -> Result<Result<(), SendError>, AppError> {
     let tenant = chat.user_id;
+    // Recorded first: if this process stops before the answer is, the next one knows
+    // the message may have gone out.
+    state.store.set_message_delivery(tenant, message.id, DeliveryState::Sending, None, None).await?;
     match channel.send(outgoing).await {
         Ok(sent) => {
             let stored = state
@@ -363,6 +394,18 @@ async fn deliver(
             Ok(Err(error))
         }
     }
+}
+
+/// The platform says the customer cannot be reached (blocked the page, left): the chat
+/// says so, and nothing more is sent to them.
+async fn mark_if_unreachable(state: &AppState, chat: &Chat, error: &SendError) -> Result<(), AppError> {
+    if error.kind != SendFailure::Unreachable || chat.unreachable {
+        return Ok(());
+    }
+    let update = ChatUpdate { unreachable: Some(true), ..ChatUpdate::default() };
+    let chat = state.store.update_chat(chat.user_id, chat.id, &update, state.clock.now()).await?;
+    state.events.publish(chat.user_id, Event::ChatUpdated { chat });
+    Ok(())
 }
 
 async fn fail(state: &AppState, chat: &Chat, message: &Message, why: &str) -> Result<(), AppError> {
@@ -410,7 +453,7 @@ fn toward_buying(payload: &str) -> bool {
 
 /// How the owner may write to this customer now: `RESPONSE` within 24 hours of the
 /// customer's last message, `HUMAN_AGENT` up to 7 days, and not at all after.
-pub fn window_for_owner(chat: &Chat, now: closer_core::model::Timestamp) -> Result<MessagingType, AppError> {
+pub fn window_for_owner(chat: &Chat, now: Timestamp) -> Result<MessagingType, AppError> {
     let Some(last) = chat.last_customer_message_at else {
         return Err(AppError::Conflict(
             "the customer has not written yet: a page may only answer customers who wrote first".into(),
@@ -429,21 +472,31 @@ pub fn window_for_owner(chat: &Chat, now: closer_core::model::Timestamp) -> Resu
     }
 }
 
-/// The owner's own message to the customer: stored, sent with the messaging type the
-/// window allows, and returned with how it went.
-pub async fn send_by_hand(state: &AppState, chat: &Chat, text: &str) -> Result<Message, AppError> {
-    let tenant = chat.user_id;
-    let now = state.clock.now();
+/// Whether the owner may write to this customer now, and how: the reason why not
+/// is a 409 the owner can read.
+pub async fn check_owner_can_send(
+    state: &AppState,
+    chat: &Chat,
+) -> Result<(MessagingType, std::sync::Arc<dyn Channel>, closer_core::model::Integration), AppError> {
     if chat.unreachable {
         return Err(AppError::Conflict("the platform says this customer cannot be reached".into()));
     }
-    let messaging = window_for_owner(chat, now)?;
-    let Some((channel, integration)) = channel_for(state, tenant, chat.platform).await? else {
+    let messaging = window_for_owner(chat, state.clock.now())?;
+    let Some((channel, integration)) = channel_for(state, chat.user_id, chat.platform).await? else {
         return Err(AppError::Conflict(format!(
             "no connected {} integration to send on: connect the page first",
             chat.platform
         )));
     };
+    Ok((messaging, channel, integration))
+}
+
+/// The owner's own message to the customer: stored, sent with the messaging type the
+/// window allows, and returned with how it went.
+pub async fn send_by_hand(state: &AppState, chat: &Chat, text: &str) -> Result<Message, AppError> {
+    let tenant = chat.user_id;
+    let now = state.clock.now();
+    let (messaging, channel, integration) = check_owner_can_send(state, chat).await?;
     let mut last = None;
     for (index, part) in split_text(text, channel.max_text_chars()).into_iter().enumerate() {
         let message = Message {
@@ -466,6 +519,7 @@ pub async fn send_by_hand(state: &AppState, chat: &Chat, text: &str) -> Result<M
         outgoing.messaging = messaging;
         if let Err(error) = deliver(state, channel.as_ref(), chat, &message, &outgoing).await? {
             after_failure(state, &integration, &error).await;
+            mark_if_unreachable(state, chat, &error).await?;
             return Err(AppError::BadGateway {
                 code: "send_failed",
                 message: format!("the message was not sent: {error}"),
@@ -514,7 +568,7 @@ pub async fn tell_back_with_the_assistant(state: &AppState, chat: &Chat) {
         return;
     }
     state.events.publish(chat.user_id, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
-    if let Err(error) = send_parts(state, chat, vec![message], 0).await {
+    if let Err(error) = send_parts(state, chat, vec![message], 0).await.map(drop) {
         tracing::warn!(%error, "cannot send the hand-back notice");
     }
 }

@@ -279,3 +279,38 @@ impl Workers {
         }
     }
 }
+
+/// A draft campaign priced 19.99 USD, created through the API.
+pub async fn priced_campaign(app: &TestApp, token: &str, name: &str) -> closer_core::model::CampaignId {
+    let body = json!({
+        "name": name,
+        "product": { "name": "Phone case", "price": { "amount_minor": 1_999, "currency": "USD" } },
+        "flow": { "greeting": "Hi!" },
+    });
+    let response = app.call("POST", "/api/v1/campaigns", Some(token), Some(body)).await;
+    let id = response.expect(StatusCode::CREATED, None)["id"].as_str().expect("id").to_owned();
+    id.parse().expect("a campaign id")
+}
+
+/// A Facebook chat created at the start time whose customer wrote once, at `last`;
+/// then `update`d (as of the start time).
+pub async fn seed_customer_chat(
+    app: &TestApp,
+    tenant: closer_core::model::UserId,
+    (customer_id, name): (&str, &str),
+    campaign_id: Option<closer_core::model::CampaignId>,
+    last: Timestamp,
+    update: closer_core::model::ChatUpdate,
+) -> closer_core::model::Chat {
+    let new = closer_core::model::NewChat {
+        user_id: tenant,
+        platform: closer_core::model::Platform::Facebook,
+        customer_id: customer_id.to_owned(),
+        customer_name: name.to_owned(),
+        campaign_id,
+        now: start_time(),
+    };
+    let chat = seed_chat(app, new).await;
+    seed_message(app, &chat, closer_core::model::Sender::Customer, "Hello?", last).await;
+    app.store.update_chat(tenant, chat.id, &update, start_time()).await.expect("update the chat")
+}

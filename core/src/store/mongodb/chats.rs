@@ -6,7 +6,9 @@ use mongodb::options::ReturnDocument;
 
 use super::Collections;
 use super::codec::{DriverResult, count, decode, encode, is_duplicate_key, value};
-use crate::model::{Chat, ChatId, ChatQuery, ChatUpdate, Cursor, NewChat, Page, Timestamp, UserId};
+use crate::model::{
+    Chat, ChatId, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, NewChat, Page, Timestamp, UserId,
+};
 use crate::store::{Result, StoreError};
 
 /// How often find-or-create looks again after losing an insert race. The server
@@ -91,6 +93,42 @@ pub(super) async fn update_chat(
         .await
         .db()?;
     decode(updated.ok_or(StoreError::not_found("chat"))?, "id")
+}
+
+pub(super) async fn convert_chat(
+    c: &Collections,
+    tenant: UserId,
+    id: ChatId,
+    conversion: &Conversion,
+    now: Timestamp,
+) -> Result<Chat> {
+    let update = ChatUpdate {
+        status: Some(ChatStatus::Converted),
+        conversion: Some(conversion.clone()),
+        ..ChatUpdate::default()
+    };
+    update.validate()?;
+    let mut filter = owned(tenant, id);
+    filter.insert("conversion.converted", doc! { "$ne": true });
+    let set = doc! {
+        "status": value(&ChatStatus::Converted)?,
+        "conversion": value(conversion)?,
+        "updated_at": value(&now)?,
+    };
+    let updated = c
+        .chats
+        .find_one_and_update(filter, doc! { "$set": set })
+        .return_document(ReturnDocument::After)
+        .await
+        .db()?;
+    match updated {
+        Some(chat) => decode(chat, "id"),
+        // Not matched: converted already, or not this business's chat at all.
+        None => match c.chats.find_one(owned(tenant, id)).await.db()? {
+            Some(_) => Err(StoreError::Conflict("this chat is already converted".into())),
+            None => Err(StoreError::not_found("chat")),
+        },
+    }
 }
 
 pub(super) async fn list_chats(c: &Collections, tenant: UserId, query: &ChatQuery) -> Result<Page<Chat>> {

@@ -35,11 +35,11 @@ use mongodb::{Collection, Database};
 use super::{Result, Store, StoreError};
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
-    ChatQuery, ChatUpdate, DeliveryState, Document as KbDocument, DocumentId, DocumentMeta, Email, Enqueued,
-    InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId,
-    LeoConversation, LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent,
-    Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User,
-    UserId,
+    ChatQuery, ChatUpdate, Conversion, DeliveryState, Document as KbDocument, DocumentId, DocumentMeta,
+    Email, Enqueued, InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus,
+    LeaseId, LeoConversation, LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat,
+    NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind,
+    Training, User, UserId,
 };
 use codec::DriverResult;
 
@@ -296,6 +296,16 @@ impl Store for MongoStore {
     ) -> Result<Chat> {
         update.validate()?;
         chats::update_chat(&self.c, tenant, id, update, now).await
+    }
+
+    async fn convert_chat(
+        &self,
+        tenant: UserId,
+        id: ChatId,
+        conversion: &Conversion,
+        now: Timestamp,
+    ) -> Result<Chat> {
+        chats::convert_chat(&self.c, tenant, id, conversion, now).await
     }
 
     async fn list_chats(&self, tenant: UserId, query: &ChatQuery) -> Result<Page<Chat>> {

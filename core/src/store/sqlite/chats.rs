@@ -52,7 +52,7 @@ pub(super) fn get_chat(conn: &Connection, tenant: UserId, id: ChatId) -> Result<
     found(doc_of(conn, sql, [id.to_string(), tenant.to_string()])?, "chat")
 }
 
-fn save(conn: &Connection, chat: &Chat) -> Result<()> {
+pub(super) fn save(conn: &Connection, chat: &Chat) -> Result<()> {
     conn.prepare_cached(
         "UPDATE chats SET status = ?2, mode = ?3, campaign_id = ?4, score = ?5, search_text = ?6, \
          last_activity_at = ?7, doc = ?8 WHERE id = ?1",

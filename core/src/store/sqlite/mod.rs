@@ -29,10 +29,11 @@ use serde::de::DeserializeOwned;
 use super::{Result, Store, StoreError};
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
-    ChatQuery, ChatUpdate, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued, InboxClaim,
-    InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId, LeoConversation,
-    LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent, Page, Platform,
-    Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User, UserId,
+    ChatQuery, ChatStatus, ChatUpdate, Conversion, DeliveryState, Document, DocumentId, DocumentMeta, Email,
+    Enqueued, InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus,
+    LeaseId, LeoConversation, LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat,
+    NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind,
+    Training, User, UserId,
 };
 
 /// Readers beside the writer: enough for the daemon's concurrent requests on a small
@@ -477,6 +478,33 @@ impl Store for SqliteStore {
         update.validate()?;
         let update = update.clone();
         self.write(move |conn| chats::update_chat(conn, tenant, id, &update, now)).await
+    }
+
+    async fn convert_chat(
+        &self,
+        tenant: UserId,
+        id: ChatId,
+        conversion: &Conversion,
+        now: Timestamp,
+    ) -> Result<Chat> {
+        let update = ChatUpdate {
+            status: Some(ChatStatus::Converted),
+            conversion: Some(conversion.clone()),
+            ..ChatUpdate::default()
+        };
+        update.validate()?;
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let mut chat = chats::get_chat(&tx, tenant, id)?;
+            if chat.conversion.converted {
+                return Err(StoreError::Conflict("this chat is already converted".into()));
+            }
+            update.apply_to(&mut chat, now);
+            chats::save(&tx, &chat)?;
+            tx.commit()?;
+            Ok(chat)
+        })
+        .await
     }
 
     async fn list_chats(&self, tenant: UserId, query: &ChatQuery) -> Result<Page<Chat>> {
