@@ -401,3 +401,22 @@ async fn a_platform_that_keeps_failing_leaves_the_reply_failed_and_visible() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(graph.sends().len(), attempts, "never retried forever");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_older_than_a_day_is_kept_but_not_answered_automatically() {
+    let graph = FakeGraph::start().await;
+    let daemon = start(&graph, false).await;
+    let owner = ready_owner(&daemon).await;
+    // Delivered late (an outage on the platform's side): written 25 hours ago.
+    let written = now_ms() - 25 * 3_600_000;
+    let body = messenger::bytes(&messenger::single(
+        PAGE,
+        messenger::text(PAGE, "psid-old", "m_old", "hello?", written),
+    ));
+    assert_eq!(post_webhook(&daemon, &body).await, 200);
+    let messages = transcript(&owner, "psid-old", "the late message stored", |m| m.len() == 1).await;
+    assert_eq!(messages[0]["sender"], "customer");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(graph.sends().is_empty(), "no automated reply outside the 24-hour window: {:?}", graph.sends());
+    assert_eq!(owner.messages(owner.chats().await[0]["id"].as_str().expect("id")).await.len(), 1);
+}

@@ -54,6 +54,7 @@ fn chat() -> Chat {
         conversion: Conversion::default(),
         handoff_requested: false,
         flow_step: crate::model::FlowStep::Greeting,
+        mode_changed_at: None,
         unreachable: false,
         message_count: 1,
         last_customer_message_at: Some(at("2026-11-20T09:00:00.000Z")),

@@ -102,6 +102,10 @@ pub struct Chat {
     pub campaign_id: Option<CampaignId>,
     pub status: ChatStatus,
     pub mode: ChatMode,
+    /// When the mode last changed (a takeover, a hand-back): how long the owner has
+    /// held the chat.
+    #[serde(default)]
+    pub mode_changed_at: Option<Timestamp>,
     pub lead: LeadScore,
     pub conversion: Conversion,
     /// The AI asked for a person (or could not help): the console makes it stand out.
@@ -150,6 +154,7 @@ impl NewChat {
             campaign_id: self.campaign_id,
             status: ChatStatus::Active,
             mode: ChatMode::Ai,
+            mode_changed_at: None,
             lead: LeadScore::default(),
             conversion: Conversion::default(),
             handoff_requested: false,
@@ -201,6 +206,7 @@ impl ChatUpdate {
         }
         if let Some(mode) = self.mode {
             chat.mode = mode;
+            chat.mode_changed_at = Some(now);
         }
         if let Some(lead) = &self.lead {
             chat.lead = lead.clone();

@@ -136,8 +136,12 @@ async fn hand_back_if_forgotten(state: &AppState, chat: Chat) -> Result<Chat, Ap
     }
     let recent = state.store.recent_messages(chat.user_id, chat.id, 50).await?;
     // The owner's last word: their last message, or taking the chat over.
-    let last_word =
-        recent.iter().rev().find(|m| m.sender == Sender::Business).map_or(chat.updated_at, |m| m.sent_at);
+    let took_over = chat.mode_changed_at.unwrap_or(chat.created_at);
+    let last_word = recent
+        .iter()
+        .rev()
+        .find(|m| m.sender == Sender::Business)
+        .map_or(took_over, |m| m.sent_at.max(took_over));
     if last_word + Duration::from_secs(minutes * 60) > state.clock.now() {
         return Ok(chat);
     }

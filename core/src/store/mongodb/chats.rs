@@ -70,6 +70,9 @@ pub(super) async fn update_chat(
     now: Timestamp,
 ) -> Result<Chat> {
     let mut set = doc! { "updated_at": value(&now)? };
+    if update.mode.is_some() {
+        set.insert("mode_changed_at", value(&now)?);
+    }
     let fields: [(&str, Option<Bson>); 9] = [
         ("status", update.status.as_ref().map(value).transpose()?),
         ("mode", update.mode.as_ref().map(value).transpose()?),
