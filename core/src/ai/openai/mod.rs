@@ -131,7 +131,20 @@ impl Responder for OpenAiResponder {
         let query = conversation.incoming.join("\n");
         // Twice the room: passages of other campaigns are filtered out after the search.
         let found = conversation.knowledge.search(&query, self.budget.max_passages * 2);
-        let passages = prompt::relevant(found, conversation.campaign);
+        let mut passages = prompt::relevant(found, conversation.campaign);
+        // Words a document does not use ("what should I wear" against "What to bring:
+        // comfortable clothes") find nothing: a small business's documents fit the
+        // budget, so the room retrieval leaves goes to the rest of them, in order.
+        if passages.len() < self.budget.max_passages {
+            let others = conversation
+                .knowledge
+                .passages()
+                .iter()
+                .filter(|p| !passages.iter().any(|q| q.source == p.source && q.text == p.text));
+            let others = prompt::relevant(others.cloned().collect(), conversation.campaign);
+            let room = self.budget.max_passages - passages.len();
+            passages.extend(others.into_iter().take(room));
+        }
         let prompt = Prompt::build(conversation, &passages, &self.budget);
         tracing::debug!(
             model = %self.client.model,

@@ -225,6 +225,7 @@ fn business_section(business: &BusinessInfo) -> String {
     let mut out = String::from("## Business");
     for (label, value) in [
         ("Name", &business.business_name),
+        ("Owner", &business.owner_name),
         ("Industry", &business.industry),
         ("About", &business.description),
         ("Website", &business.website),
