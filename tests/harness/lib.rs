@@ -61,6 +61,40 @@ pub fn closerd_bin() -> &'static Path {
     })
 }
 
+/// The `closer` binary (the command line), built like [`closerd_bin`] on first use;
+/// `CLOSER_BIN` points at a prebuilt one instead.
+pub fn closer_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(path) = std::env::var_os("CLOSER_BIN") {
+            return PathBuf::from(path);
+        }
+        // Beside closerd, in the same target and profile directory.
+        let closerd = closerd_bin();
+        let profile_dir = closerd.parent().expect("closerd sits in a profile directory");
+        let target_dir = profile_dir.parent().expect("the profile directory sits in a target directory");
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = std::process::Command::new(cargo);
+        build
+            .current_dir(workspace)
+            .args(["build", "--quiet", "--package", "closer-cli", "--bin", "closer", "--target-dir"])
+            .arg(target_dir);
+        match profile_dir.file_name().and_then(|name| name.to_str()) {
+            Some("debug") | None => {}
+            Some("release") => {
+                build.arg("--release");
+            }
+            Some(profile) => {
+                build.args(["--profile", profile]);
+            }
+        }
+        let status = build.status().expect("cargo can be run to build closer");
+        assert!(status.success(), "building closer failed: {status}");
+        profile_dir.join(format!("closer{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
 /// A `closerd` command with an environment that cannot leak into the test: no
 /// `CLOSER__*` overrides or `RUST_LOG` from the developer's shell, and a data directory
 /// inside `dir` so that nothing lands in the real home.

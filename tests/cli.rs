@@ -1,0 +1,335 @@
+//! `closer`, the command line, end to end: the real binary against a real `closerd`
+//! (embedded SQLite, the sandbox), with its outputs parsed and its exit codes checked.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use closer_tests::{Closerd, closer_bin, write_file};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::io::AsyncWriteExt as _;
+
+const PASSWORD: &str = "a long enough password";
+
+const BUSINESS: &str = r#"
+business_name = "Ana's Bakery"
+owner_name = "Ana"
+industry = "bakery"
+description = "Sourdough and pastries, baked daily in Lisbon."
+phone = "+351 21 000 0000"
+"#;
+
+const CAMPAIGN: &str = r#"
+name = "Christmas panettone"
+product = "Panettone 1 kg"
+price = "24.90"
+currency = "EUR"
+features = ["Baked to order", "Candied orange from the Algarve"]
+greeting = "Hello! Thinking of a panettone for Christmas?"
+closing_message = "Wonderful! Here is how to order."
+
+[[questions]]
+question = "For how many people?"
+options = ["2-4", "5-8", "More"]
+"#;
+
+/// One user's `closer`: its own config directory, talking to one server.
+struct Closer {
+    server: String,
+    config: TempDir,
+}
+
+/// What a run of `closer` did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// stdout of a successful run; panics with everything otherwise.
+    #[track_caller]
+    fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "closer failed: {self:#?}");
+        &self.stdout
+    }
+
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("not one JSON document ({e}): {self:#?}"))
+    }
+
+    /// Asserts the exit code and that stderr says `needle`.
+    #[track_caller]
+    fn fails(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, code, "{self:#?}");
+        assert!(self.stderr.contains(needle), "stderr should say {needle:?}: {self:#?}");
+        assert!(!self.stderr.contains("panicked"), "{self:#?}");
+    }
+}
+
+impl Closer {
+    fn new(server: &str) -> Self {
+        Self { server: server.to_owned(), config: tempfile::tempdir().expect("a temporary directory") }
+    }
+
+    fn credentials_file(&self) -> PathBuf {
+        self.config.path().join("credentials.json")
+    }
+
+    async fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, None).await
+    }
+
+    /// `closer --server URL ARGS`, with `stdin` piped in (or none).
+    async fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut command = tokio::process::Command::new(closer_bin());
+        command
+            .arg("--server")
+            .arg(&self.server)
+            .args(args)
+            .env("CLOSER_CONFIG_DIR", self.config.path())
+            .env("NO_COLOR", "1")
+            .env_remove("CLOSER_SERVER")
+            .env_remove("CLOSER_TOKEN")
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("closer can be started");
+        if let Some(text) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            pipe.write_all(text.as_bytes()).await.expect("stdin takes the text");
+        }
+        let output = tokio::time::timeout(Duration::from_mins(1), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("closer {args:?} hung"))
+            .expect("closer runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Registers and logs in `email` with a password from stdin.
+    async fn register(&self, email: &str) {
+        self.run_with(&["register", "--email", email, "--password-stdin"], Some(&format!("{PASSWORD}\n")))
+            .await
+            .ok();
+    }
+
+    /// The access token `closer` keeps, to play the customer over the API.
+    fn access_token(&self) -> String {
+        let text = std::fs::read_to_string(self.credentials_file()).expect("credentials are saved");
+        let credentials: Value = serde_json::from_str(&text).expect("credentials are JSON");
+        credentials["access_token"].as_str().expect("an access token").to_owned()
+    }
+}
+
+/// `closer chats --json` until a chat of `search` has `at_least` messages.
+async fn wait_for_chat(closer: &Closer, daemon: &Closerd, search: &str, at_least: i64) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let list = closer.run(&["chats", "--search", search, "--json"]).await.json();
+        if let Some(chat) = list["chats"].as_array().and_then(|chats| chats.first())
+            && chat["message_count"].as_i64() >= Some(at_least)
+        {
+            return chat.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no answer in time: {list}\n{}", daemon.stderr());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_scripted_flow_from_zero_to_a_sale() {
+    let daemon = Closerd::start().await;
+    let closer = Closer::new(&daemon.url(""));
+    let files = tempfile::tempdir().expect("a temporary directory");
+
+    let registered = closer
+        .run_with(&["register", "--email", "ana@bakery.example", "--password-stdin"], Some(PASSWORD))
+        .await;
+    assert!(registered.ok().contains("ana@bakery.example"), "{registered:#?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(closer.credentials_file()).expect("credentials").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the credentials are the owner's only");
+    }
+    let login = ["login", "--email", "ana@bakery.example", "--password-stdin"];
+    closer.run_with(&login, Some(&format!("{PASSWORD}\n"))).await.ok();
+    assert_eq!(closer.run(&["whoami", "--json"]).await.json()["email"], "ana@bakery.example");
+
+    let business = write_file(files.path(), "business.toml", BUSINESS);
+    let onboarded = closer.run(&["onboard", "--file", path(&business), "--json"]).await.json();
+    assert_eq!(onboarded["onboarding_completed"], true, "{onboarded}");
+    assert!(closer.run(&["whoami"]).await.ok().contains("business: Ana's Bakery"));
+
+    let hours = write_file(files.path(), "hours.md", "# Opening hours\nEvery day, 7:00 to 19:00.\n");
+    let added = closer.run(&["kb", "add", path(&hours), "--json"]).await.json();
+    assert_eq!(added[0]["filename"], "hours.md");
+    assert_eq!(added[0]["content_type"], "text/markdown");
+    let listed = closer.run(&["kb", "list"]).await;
+    assert!(listed.ok().lines().any(|line| line.split('\t').nth(1) == Some("hours.md")), "{listed:#?}");
+    let trained = closer.run(&["train"]).await;
+    assert!(trained.ok().starts_with("trained: version "), "{trained:#?}");
+    assert!(trained.stdout.contains("1 documents"), "{trained:#?}");
+
+    let file = write_file(files.path(), "campaign.toml", CAMPAIGN);
+    let campaign = closer.run(&["campaign", "create", "--file", path(&file), "--json"]).await.json();
+    let id = campaign["id"].as_str().expect("the campaign's id");
+    assert_eq!(campaign["status"], "draft");
+    assert_eq!(campaign["product"]["price"], json!({ "amount_minor": 2490, "currency": "EUR" }));
+    assert_eq!(campaign["flow"]["qualification_questions"][0]["options"], json!(["2-4", "5-8", "More"]));
+    let activated = closer.run(&["campaign", "activate", id]).await;
+    assert!(activated.ok().contains("is now active"), "{activated:#?}");
+    assert_eq!(closer.run(&["campaign", "default", id, "--json"]).await.json()["is_default"], true);
+    let shown = closer.run(&["campaign", "show", id]).await;
+    assert!(shown.ok().contains("Panettone 1 kg  24.90 EUR"), "{shown:#?}");
+
+    let sandbox = closer.run(&["connect", "sandbox", "--json"]).await.json();
+    assert_eq!(sandbox["status"], "connected");
+    assert!(closer.run(&["integrations"]).await.ok().starts_with("sandbox\t"));
+
+    // The customer, played over the API as the sandbox page would deliver her.
+    let played = daemon
+        .http()
+        .post(daemon.url("/api/v1/sandbox/messages"))
+        .bearer_auth(closer.access_token())
+        .json(&json!({ "customer_id": "maria", "customer_name": "Maria", "text": "Hi! How much is the panettone?" }))
+        .send()
+        .await
+        .expect("the daemon answers");
+    assert_eq!(played.status(), 202);
+    let chat = wait_for_chat(&closer, &daemon, "maria", 2).await;
+    let chat_id = chat["id"].as_str().expect("the chat's id");
+
+    let transcript = closer.run(&["chat", "show", chat_id]).await;
+    assert!(transcript.ok().contains("How much is the panettone?"), "{transcript:#?}");
+    assert!(
+        transcript.stdout.lines().skip_while(|l| !l.contains("  customer ")).any(|l| l.contains("  ai ")),
+        "{transcript:#?}"
+    );
+
+    assert_eq!(closer.run(&["chat", "takeover", chat_id, "--json"]).await.json()["mode"], "human");
+    let sent =
+        closer.run_with(&["chat", "send", chat_id, "--json"], Some("Ana here: ready on Saturday.\n")).await;
+    assert_eq!(sent.json()["text"], "Ana here: ready on Saturday.");
+    let converted = closer.run(&["chat", "convert", chat_id, "--value", "24.90"]).await;
+    assert!(converted.ok().contains("sale of 24.90 EUR recorded"), "{converted:#?}");
+
+    let numbers = closer.run(&["analytics", "--json"]).await.json();
+    assert_eq!(numbers["current"]["totals"]["revenue_minor"], 2490, "{numbers}");
+    let summary = closer.run(&["analytics", "--last", "7d"]).await;
+    assert!(summary.ok().lines().any(|l| l.contains("revenue") && l.contains("24.90")), "{summary:#?}");
+    let csv = closer.run(&["analytics", "--csv"]).await;
+    assert!(csv.ok().lines().next().is_some_and(|header| header.contains(',')), "{csv:#?}");
+    let leo = closer.run(&["leo", "revenue this week"]).await;
+    assert!(leo.ok().contains("24.90"), "{leo:#?}");
+
+    let sold = closer.run(&["chats", "--json"]).await.json();
+    assert_eq!(sold["chats"][0]["conversion"]["converted"], true, "{sold}");
+    closer.run(&["logout"]).await.ok();
+    assert!(!closer.credentials_file().exists(), "logout forgets the tokens");
+    closer.run(&["whoami"]).await.fails(4, "not logged in: run `closer login`");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_message_and_its_exit_code() {
+    let daemon = Closerd::start().await;
+    let closer = Closer::new(&daemon.url(""));
+    let files = tempfile::tempdir().expect("a temporary directory");
+
+    // Usage: clap's own errors, before anything is sent.
+    closer.run(&["frobnicate"]).await.fails(2, "unrecognized subcommand");
+    closer.run(&["campaign", "activate"]).await.fails(2, "<ID>");
+    closer.run(&["analytics", "--last", "soon"]).await.fails(2, "expected days");
+    let no_terminal = closer.run(&["login", "--email", "ana@bakery.example"]).await;
+    no_terminal.fails(2, "--password-stdin");
+
+    // Not logged in, then logged in.
+    closer.run(&["chats"]).await.fails(4, "not logged in: run `closer login`");
+    let wrong =
+        closer.run_with(&["login", "--email", "nobody@bakery.example", "--password-stdin"], Some("x")).await;
+    wrong.fails(4, "wrong email or password");
+    closer.register("ana@bakery.example").await;
+
+    // The server's refusals: its message, exit code 1.
+    let unknown = "0193a5b2-0000-7000-8000-000000000000";
+    closer.run(&["chat", "show", unknown]).await.fails(1, "not found");
+    closer.run(&["campaign", "activate", unknown]).await.fails(1, "not found");
+
+    // Bad files: named, exit code 2; a value the server refuses: exit code 1.
+    let typo = write_file(files.path(), "typo.toml", "name = \"Panettone\"\nprise = \"24.90\"\n");
+    closer.run(&["campaign", "create", "--file", path(&typo)]).await.fails(2, "unknown field `prise`");
+    closer.run(&["campaign", "create", "--file", "missing.toml"]).await.fails(2, "missing.toml");
+    let cents =
+        write_file(files.path(), "cents.toml", "name = \"P\"\nprice = \"24.905\"\ncurrency = \"EUR\"\n");
+    closer.run(&["campaign", "create", "--file", path(&cents)]).await.fails(2, "bad amount \"24.905\"");
+    let nameless = write_file(files.path(), "nameless.json", "{\"product\": \"Panettone\"}");
+    closer.run(&["campaign", "create", "--file", path(&nameless)]).await.fails(2, "needs a name");
+    let long = "x".repeat(5000);
+    closer.run(&["campaign", "create", "--name", &long]).await.fails(1, "name");
+    closer.run(&["onboard"]).await.fails(2, "nothing to change");
+
+    // A closed pipe is not an error.
+    let mut command = tokio::process::Command::new("bash");
+    command
+        .args([
+            "-c",
+            "\"$CLOSER\" --server \"$SERVER\" completions bash | head -c0; echo \"${PIPESTATUS[0]}\"",
+        ])
+        .env("CLOSER", closer_bin())
+        .env("SERVER", &closer.server)
+        .env("CLOSER_CONFIG_DIR", closer.config.path());
+    let piped = command.output().await.expect("bash runs");
+    assert_eq!(String::from_utf8_lossy(&piped.stdout).trim(), "0", "{piped:?}");
+    assert!(piped.stderr.is_empty(), "{}", String::from_utf8_lossy(&piped.stderr));
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_is_exit_code_3_with_a_hint() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("addr").port();
+    let closer = Closer::new(&format!("http://127.0.0.1:{port}"));
+    let run = closer
+        .run_with(&["login", "--email", "ana@bakery.example", "--password-stdin"], Some(PASSWORD))
+        .await;
+    run.fails(3, &format!("closerd is not reachable at http://127.0.0.1:{port}: is it running?"));
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_once_and_saved() {
+    let daemon = Closerd::start().await;
+    let closer = Closer::new(&daemon.url(""));
+    closer.register("ana@bakery.example").await;
+
+    let file = closer.credentials_file();
+    let mut credentials: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    let old_refresh = credentials["refresh_token"].clone();
+    credentials["access_token"] = json!("clo_at_revoked");
+    std::fs::write(&file, credentials.to_string()).expect("write");
+
+    assert_eq!(closer.run(&["whoami", "--json"]).await.json()["email"], "ana@bakery.example");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert_ne!(saved["access_token"], "clo_at_revoked");
+    assert_ne!(saved["refresh_token"], old_refresh, "a refresh token works once: the new one is kept");
+
+    // With the refresh token spent too, the owner is told to log in again.
+    credentials["refresh_token"] = old_refresh;
+    std::fs::write(&file, credentials.to_string()).expect("write");
+    closer.run(&["whoami"]).await.fails(4, "run `closer login`");
+
+    // Another server: the tokens are not sent there.
+    let elsewhere = closer.run(&["whoami", "--server", "http://127.0.0.1:9"]).await;
+    elsewhere.fails(4, "not logged in to http://127.0.0.1:9");
+}
+
+fn path(path: &std::path::Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
+}
