@@ -1,148 +1,12 @@
 //! `closer`, the command line, end to end: the real binary against a real `closerd`
 //! (embedded SQLite, the sandbox), with its outputs parsed and its exit codes checked.
 
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
+#[path = "cli_support.rs"]
+mod support;
 
 use closer_tests::{Closerd, closer_bin, write_file};
 use serde_json::{Value, json};
-use tempfile::TempDir;
-use tokio::io::AsyncWriteExt as _;
-
-const PASSWORD: &str = "a long enough password";
-
-const BUSINESS: &str = r#"
-business_name = "Ana's Bakery"
-owner_name = "Ana"
-industry = "bakery"
-description = "Sourdough and pastries, baked daily in Lisbon."
-phone = "+351 21 000 0000"
-"#;
-
-const CAMPAIGN: &str = r#"
-name = "Christmas panettone"
-product = "Panettone 1 kg"
-price = "24.90"
-currency = "EUR"
-features = ["Baked to order", "Candied orange from the Algarve"]
-greeting = "Hello! Thinking of a panettone for Christmas?"
-closing_message = "Wonderful! Here is how to order."
-
-[[questions]]
-question = "For how many people?"
-options = ["2-4", "5-8", "More"]
-"#;
-
-/// One user's `closer`: its own config directory, talking to one server.
-struct Closer {
-    server: String,
-    config: TempDir,
-}
-
-/// What a run of `closer` did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// stdout of a successful run; panics with everything otherwise.
-    #[track_caller]
-    fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "closer failed: {self:#?}");
-        &self.stdout
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("not one JSON document ({e}): {self:#?}"))
-    }
-
-    /// Asserts the exit code and that stderr says `needle`.
-    #[track_caller]
-    fn fails(&self, code: i32, needle: &str) {
-        assert_eq!(self.code, code, "{self:#?}");
-        assert!(self.stderr.contains(needle), "stderr should say {needle:?}: {self:#?}");
-        assert!(!self.stderr.contains("panicked"), "{self:#?}");
-    }
-}
-
-impl Closer {
-    fn new(server: &str) -> Self {
-        Self { server: server.to_owned(), config: tempfile::tempdir().expect("a temporary directory") }
-    }
-
-    fn credentials_file(&self) -> PathBuf {
-        self.config.path().join("credentials.json")
-    }
-
-    async fn run(&self, args: &[&str]) -> Run {
-        self.run_with(args, None).await
-    }
-
-    /// `closer --server URL ARGS`, with `stdin` piped in (or none).
-    async fn run_with(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut command = tokio::process::Command::new(closer_bin());
-        command
-            .arg("--server")
-            .arg(&self.server)
-            .args(args)
-            .env("CLOSER_CONFIG_DIR", self.config.path())
-            .env("NO_COLOR", "1")
-            .env_remove("CLOSER_SERVER")
-            .env_remove("CLOSER_TOKEN")
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = command.spawn().expect("closer can be started");
-        if let Some(text) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin is piped");
-            pipe.write_all(text.as_bytes()).await.expect("stdin takes the text");
-        }
-        let output = tokio::time::timeout(Duration::from_mins(1), child.wait_with_output())
-            .await
-            .unwrap_or_else(|_| panic!("closer {args:?} hung"))
-            .expect("closer runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    /// Registers and logs in `email` with a password from stdin.
-    async fn register(&self, email: &str) {
-        self.run_with(&["register", "--email", email, "--password-stdin"], Some(&format!("{PASSWORD}\n")))
-            .await
-            .ok();
-    }
-
-    /// The access token `closer` keeps, to play the customer over the API.
-    fn access_token(&self) -> String {
-        let text = std::fs::read_to_string(self.credentials_file()).expect("credentials are saved");
-        let credentials: Value = serde_json::from_str(&text).expect("credentials are JSON");
-        credentials["access_token"].as_str().expect("an access token").to_owned()
-    }
-}
-
-/// `closer chats --json` until a chat of `search` has `at_least` messages.
-async fn wait_for_chat(closer: &Closer, daemon: &Closerd, search: &str, at_least: i64) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let list = closer.run(&["chats", "--search", search, "--json"]).await.json();
-        if let Some(chat) = list["chats"].as_array().and_then(|chats| chats.first())
-            && chat["message_count"].as_i64() >= Some(at_least)
-        {
-            return chat.clone();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no answer in time: {list}\n{}", daemon.stderr());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use support::{BUSINESS, CAMPAIGN, Closer, PASSWORD, path, wait_for_chat};
 
 #[tokio::test]
 async fn the_scripted_flow_from_zero_to_a_sale() {
@@ -195,16 +59,14 @@ async fn the_scripted_flow_from_zero_to_a_sale() {
     assert_eq!(sandbox["status"], "connected");
     assert!(closer.run(&["integrations"]).await.ok().starts_with("sandbox\t"));
 
-    // The customer, played over the API as the sandbox page would deliver her.
-    let played = daemon
-        .http()
-        .post(daemon.url("/api/v1/sandbox/messages"))
-        .bearer_auth(closer.access_token())
-        .json(&json!({ "customer_id": "maria", "customer_name": "Maria", "text": "Hi! How much is the panettone?" }))
-        .send()
-        .await
-        .expect("the daemon answers");
-    assert_eq!(played.status(), 202);
+    // The customer, played in the sandbox: the AI's answer comes back over the live events.
+    let played = closer
+        .run_with(
+            &["simulate", "--customer-id", "maria", "--name", "Maria"],
+            Some("Hi! How much is the panettone?\n"),
+        )
+        .await;
+    assert!(played.ok().starts_with("ai> ") && played.stdout.contains("24.90"), "{played:#?}");
     let chat = wait_for_chat(&closer, &daemon, "maria", 2).await;
     let chat_id = chat["id"].as_str().expect("the chat's id");
 
@@ -328,8 +190,4 @@ async fn an_expired_access_token_is_refreshed_once_and_saved() {
     // Another server: the tokens are not sent there.
     let elsewhere = closer.run(&["whoami", "--server", "http://127.0.0.1:9"]).await;
     elsewhere.fails(4, "not logged in to http://127.0.0.1:9");
-}
-
-fn path(path: &std::path::Path) -> &str {
-    path.to_str().expect("a UTF-8 temporary path")
 }

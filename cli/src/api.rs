@@ -86,6 +86,23 @@ impl Api {
         &self.server
     }
 
+    /// The access token requests carry, for what is not a REST call (the WebSocket's
+    /// `?token=`); the last request refreshed it if it had expired.
+    pub fn access_token(&self) -> Option<&str> {
+        match &self.session {
+            Session::Anonymous => None,
+            Session::Environment(token) => Some(token),
+            Session::Stored { credentials, .. } => Some(&credentials.access_token),
+        }
+    }
+
+    /// `-v`: show what is about to be done (never a token).
+    pub fn trace(&self, what: &str) {
+        if self.verbose {
+            eprintln!("> {what}");
+        }
+    }
+
     pub async fn get(&mut self, path: &str, query: &[(&str, String)]) -> Result<Value> {
         self.call(Method::GET, path, query, Body::None).await
     }

@@ -5,6 +5,7 @@ mod api;
 mod commands;
 mod config;
 mod error;
+mod lines;
 mod money;
 mod output;
 

@@ -33,6 +33,15 @@ impl Output {
         stdout.flush()
     }
 
+    /// `value` as one compact line: one of a stream of documents (JSON lines), for
+    /// the commands that print as things happen.
+    pub fn json_line(self, value: &Value) -> io::Result<()> {
+        let mut stdout = io::stdout().lock();
+        serde_json::to_writer(&mut stdout, value)?;
+        writeln!(stdout)?;
+        stdout.flush()
+    }
+
     /// A line of data.
     pub fn line(self, text: impl Display) -> io::Result<()> {
         let mut stdout = io::stdout().lock();

@@ -29,6 +29,10 @@ pub struct ChatsFilter {
     /// At most this many (the server's default is 50, at most 500).
     #[arg(long)]
     limit: Option<u32>,
+    /// The page after the one that gave this `next_cursor` (in `--json`, or on stderr
+    /// on a terminal).
+    #[arg(long)]
+    cursor: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -67,6 +71,7 @@ pub async fn list(ctx: &Ctx, filter: ChatsFilter) -> Result<()> {
     query.extend(filter.search.map(|v| ("search", v)));
     query.extend(filter.min_score.map(|v| ("min_score", v.to_string())));
     query.extend(filter.limit.map(|v| ("limit", v.to_string())));
+    query.extend(filter.cursor.map(|v| ("cursor", v)));
     let list = ctx.api()?.get("/chats", &query).await?;
     if ctx.out.json {
         return Ok(ctx.out.json(&list)?);
@@ -90,6 +95,10 @@ pub async fn list(ctx: &Ctx, filter: ChatsFilter) -> Result<()> {
         &["ID", "CUSTOMER", "PLATFORM", "STATUS", "MODE", "SCORE", "MESSAGES", "FLAGS", "LAST ACTIVITY"],
         &rows,
     )?;
+    // Where the next page starts: for a person only; a script reads it in --json.
+    if let Some(next) = list["next_cursor"].as_str().filter(|_| ctx.out.terminal && !ctx.out.quiet) {
+        eprintln!("more: closer chats --cursor {next} (with the same filters)");
+    }
     Ok(())
 }
 

@@ -8,7 +8,11 @@ mod completions;
 mod integrations;
 mod kb;
 mod leo;
+mod man;
 mod onboard;
+mod simulate;
+#[cfg(test)]
+mod snapshots;
 
 use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
@@ -27,12 +31,14 @@ use crate::output::Output;
 pub struct Cli {
     /// closerd's URL. Default: `CLOSER_SERVER`, then the server of the last login, then
     /// `http://127.0.0.1:8080`.
-    #[arg(long, global = true, value_name = "URL", env = "CLOSER_SERVER")]
+    #[arg(long, global = true, value_name = "URL", env = "CLOSER_SERVER", hide_env_values = true)]
     server: Option<String>,
-    /// Print one JSON document on stdout, for scripts.
+    /// Print JSON on stdout, for scripts: one document (`simulate` and a `leo`
+    /// conversation: one per line, as they come).
     #[arg(long, global = true)]
     json: bool,
-    /// Print no confirmations (data asked for is still printed).
+    /// Print no confirmations (data asked for is still printed); `campaign create`
+    /// prints only the new campaign's id.
     #[arg(short, long, global = true)]
     quiet: bool,
     /// Show each request on stderr (never a token).
@@ -84,10 +90,16 @@ enum Command {
     Chat(chat::ChatCommand),
     /// The numbers of a range of days, against the range before.
     Analytics(analytics::AnalyticsArgs),
-    /// Ask Leo about your numbers and chats.
+    /// Ask Leo about your numbers and chats: one question, or a conversation.
     Leo(leo::LeoArgs),
+    /// Play a customer in the sandbox and see the AI's answers as they come.
+    Simulate(simulate::SimulateArgs),
+    /// Open the operator console (not built yet).
+    Tui,
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(man::ManArgs),
 }
 
 /// What every command gets: the output settings, the server and the client's files.
@@ -107,8 +119,18 @@ impl Ctx {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
-    if let Command::Completions(args) = &cli.command {
-        return completions::run(args);
+    // What needs neither the server nor the client's files.
+    match &cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Man(args) => return man::run(args),
+        Command::Tui => {
+            return Err(CliError::Local(
+                "the console is not built yet: `closer chats`, `closer chat show ID` and `closer simulate` \
+                 show the chats meanwhile"
+                    .into(),
+            ));
+        }
+        _ => {}
     }
     let paths = Paths::locate()?;
     let server = match cli.server.filter(|server| !server.trim().is_empty()) {
@@ -132,7 +154,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Chat(command) => chat::run(&ctx, command).await,
         Command::Analytics(args) => analytics::run(&ctx, args).await,
         Command::Leo(args) => leo::run(&ctx, args).await,
-        Command::Completions(_) => unreachable!("handled above"),
+        Command::Simulate(args) => simulate::run(&ctx, args).await,
+        Command::Completions(_) | Command::Man(_) | Command::Tui => unreachable!("handled above"),
     }
 }
 

@@ -1,13 +1,14 @@
 //! `closer onboard`: what the business tells the AI about itself, from flags or a
-//! TOML/JSON file (`business.toml`); flags win over the file.
+//! TOML/JSON file (`business.toml`); flags win over the file. On a terminal with
+//! neither, it asks for each field, showing the stored value.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Ctx, read_structured};
-use crate::api::Body;
+use super::{Ctx, read_structured, stdin_is_terminal};
+use crate::api::{Api, Body};
 use crate::error::{CliError, Result};
 
 #[derive(Debug, clap::Args)]
@@ -64,19 +65,92 @@ pub async fn run(ctx: &Ctx, args: Onboard) -> Result<()> {
         Some(path) => read_structured::<Business>(path)?,
         None => Business::default(),
     };
-    let changes = serde_json::to_value(args.fields.over(from_file))
+    let mut changes = serde_json::to_value(args.fields.over(from_file))
         .map_err(|error| CliError::Local(error.to_string()))?;
-    if changes.as_object().is_none_or(serde_json::Map::is_empty) {
-        return Err(CliError::Usage(
-            "nothing to change: give --file business.toml or flags such as --business-name".into(),
-        ));
-    }
     let mut api = ctx.api()?;
+    if changes.as_object().is_none_or(serde_json::Map::is_empty) {
+        if args.file.is_some() || !stdin_is_terminal() {
+            return Err(CliError::Usage(
+                "nothing to change: give --file business.toml or flags such as --business-name".into(),
+            ));
+        }
+        changes = ask(&mut api).await?;
+        if changes.as_object().is_none_or(serde_json::Map::is_empty) {
+            ctx.out.changed(&Value::Null, "nothing changed")?;
+            return Ok(());
+        }
+    }
     let state = api.call(reqwest::Method::PATCH, "/onboarding", &[], Body::Json(changes.clone())).await?;
     let fields: Vec<&str> =
         changes.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
     ctx.out.changed(&state, summary(&state, &fields))?;
     Ok(())
+}
+
+/// The fields, asked one by one on the terminal: Enter keeps the value shown, `-`
+/// clears an optional one, and a required one that is empty is asked again.
+async fn ask(api: &mut Api) -> Result<Value> {
+    let state = api.get("/onboarding", &[]).await?;
+    eprintln!(
+        "Tell the AI about the business (Enter keeps the value in brackets, - clears an optional one)."
+    );
+    let mut changes = serde_json::Map::new();
+    for (key, label, required) in FIELDS {
+        let current = state["business"][key].as_str().unwrap_or_default().trim().to_owned();
+        loop {
+            let shown = if current.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", crate::output::clean(&current))
+            };
+            let optional = if required { "" } else { " (optional)" };
+            let answer = prompt(&format!("{label}{optional}{shown}: "))?;
+            let Some(answer) = answer else {
+                return Err(CliError::Usage("onboarding stopped: nothing was saved".into()));
+            };
+            let value = match answer.as_str() {
+                "" => current.clone(),
+                "-" if !required => String::new(),
+                _ => answer,
+            };
+            if required && value.is_empty() {
+                eprintln!("  the AI needs this one");
+                continue;
+            }
+            if value != current {
+                changes.insert(key.to_owned(), Value::String(value));
+            }
+            break;
+        }
+    }
+    Ok(Value::Object(changes))
+}
+
+/// Each field: its name in the API, its label, whether onboarding needs it.
+const FIELDS: [(&str, &str, bool); 6] = [
+    ("business_name", "Business name", true),
+    ("owner_name", "Your name", true),
+    ("industry", "Industry (bakery, salon, …)", true),
+    ("description", "What the business does, in a sentence or two", true),
+    ("website", "Website", false),
+    ("phone", "Phone", false),
+];
+
+/// A line typed at `label`, trimmed; `None` at the end of input (Ctrl-D).
+fn prompt(label: &str) -> Result<Option<String>> {
+    use std::io::Write as _;
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{label}");
+    let _ = stderr.flush();
+    let mut line = String::new();
+    let read = std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|error| CliError::Usage(format!("cannot read from the terminal: {error}")))?;
+    if read == 0 {
+        eprintln!();
+        return Ok(None);
+    }
+    Ok(Some(line.trim().to_owned()))
 }
 
 fn summary(state: &Value, changed: &[&str]) -> String {

@@ -1,6 +1,7 @@
-//! `closer campaign create|list|show|activate|pause|resume|complete|default|rm`.
+//! `closer campaign create|list|show|edit|activate|pause|resume|complete|default|rm`.
 //!
-//! A campaign file (`campaign.toml` or `.json`) is flat, like the flags:
+//! A campaign file (`campaign.toml` or `.json`) is flat, like the flags (an edit
+//! changes only the fields it names):
 //!
 //! ```toml
 //! name = "Christmas panettone"
@@ -15,12 +16,12 @@
 //! options = ["2-4", "5-8", "More"]
 //! ```
 
-use std::path::PathBuf;
+mod fields;
 
 use reqwest::Method;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use self::fields::{CreateArgs, nothing_to_change};
 use super::{Ctx, read_structured, segment};
 use crate::api::Body;
 use crate::error::{CliError, Result};
@@ -40,6 +41,8 @@ pub enum CampaignCommand {
     },
     /// Show one campaign.
     Show { id: String },
+    /// Change the fields given, as flags or in a file (the others stay as they are).
+    Edit(Box<EditArgs>),
     /// Put a draft live (it needs a product name, a price and a greeting).
     Activate { id: String },
     /// Stop answering new chats with it for now.
@@ -55,150 +58,16 @@ pub enum CampaignCommand {
     Rm { id: String },
 }
 
-#[derive(Debug, Default, clap::Args, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateArgs {
-    /// A TOML or JSON campaign file (see `closer campaign create --help`).
-    #[arg(long, value_name = "FILE")]
-    #[serde(skip)]
-    file: Option<PathBuf>,
-    #[arg(long)]
-    name: Option<String>,
-    /// facebook (the default) or sandbox.
-    #[arg(long)]
-    platform: Option<String>,
-    /// The product's name.
-    #[arg(long)]
-    product: Option<String>,
-    /// The product's description.
-    #[arg(long)]
-    description: Option<String>,
-    /// The price, such as 24.90.
-    #[arg(long)]
-    #[serde(default, deserialize_with = "price_text")]
-    price: Option<String>,
-    /// The price's currency (ISO 4217, such as EUR).
-    #[arg(long)]
-    currency: Option<String>,
-    /// A feature of the product (repeat for several).
-    #[arg(long = "feature", value_name = "TEXT")]
-    #[serde(default)]
-    features: Vec<String>,
-    /// The first message of a chat.
-    #[arg(long)]
-    greeting: Option<String>,
-    /// A qualification question, answered freely (repeat for several; options in a file).
-    #[arg(long = "question", value_name = "TEXT")]
-    #[serde(skip)]
-    question_texts: Vec<String>,
-    #[arg(skip)]
-    #[serde(default)]
-    questions: Vec<Question>,
-    /// What the AI says when the customer is ready to buy.
-    #[arg(long)]
-    closing_message: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Question {
-    question: String,
-    #[serde(default)]
-    options: Vec<String>,
-}
-
-/// A price in a file may be a string ("24.90") or a number (24.90).
-fn price_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Price {
-        Text(String),
-        Number(f64),
-    }
-    Ok(Option::<Price>::deserialize(deserializer)?.map(|price| match price {
-        Price::Text(text) => text,
-        Price::Number(number) => number.to_string(),
-    }))
-}
-
-impl CreateArgs {
-    /// The flags where given, else the file's values.
-    fn over(self, file: Self) -> Self {
-        let questions = if self.question_texts.is_empty() {
-            file.questions
-        } else {
-            self.question_texts
-                .into_iter()
-                .map(|question| Question { question, options: Vec::new() })
-                .collect()
-        };
-        Self {
-            file: None,
-            name: self.name.or(file.name),
-            platform: self.platform.or(file.platform),
-            product: self.product.or(file.product),
-            description: self.description.or(file.description),
-            price: self.price.or(file.price),
-            currency: self.currency.or(file.currency),
-            features: if self.features.is_empty() { file.features } else { self.features },
-            greeting: self.greeting.or(file.greeting),
-            question_texts: Vec::new(),
-            questions,
-            closing_message: self.closing_message.or(file.closing_message),
-        }
-    }
-
-    /// The API's `NewCampaign`.
-    fn into_request(self) -> Result<Value> {
-        let name = self.name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
-            CliError::Usage("a campaign needs a name: --name, or `name` in the --file".into())
-        })?;
-        let mut product = Map::new();
-        insert(&mut product, "name", self.product);
-        insert(&mut product, "description", self.description);
-        match (self.price, self.currency) {
-            (Some(price), Some(currency)) => {
-                let amount_minor = money::parse_minor(&price, &currency)?;
-                product.insert("price".into(), json!({ "amount_minor": amount_minor, "currency": currency }));
-            }
-            (Some(_), None) => {
-                return Err(CliError::Usage("a price needs its currency (--currency EUR)".into()));
-            }
-            (None, Some(_)) => {
-                return Err(CliError::Usage("a currency without a price (--price 24.90)".into()));
-            }
-            (None, None) => {}
-        }
-        if !self.features.is_empty() {
-            product.insert("features".into(), json!(self.features));
-        }
-        let mut flow = Map::new();
-        insert(&mut flow, "greeting", self.greeting);
-        insert(&mut flow, "closing_message", self.closing_message);
-        if !self.questions.is_empty() {
-            let questions: Vec<Value> = self
-                .questions
-                .into_iter()
-                .map(|q| json!({ "question": q.question, "options": q.options }))
-                .collect();
-            flow.insert("qualification_questions".into(), Value::Array(questions));
-        }
-        let mut campaign = Map::new();
-        campaign.insert("name".into(), Value::String(name));
-        insert(&mut campaign, "platform", self.platform);
-        for (key, part) in [("product", product), ("flow", flow)] {
-            if !part.is_empty() {
-                campaign.insert(key.into(), Value::Object(part));
-            }
-        }
-        Ok(Value::Object(campaign))
-    }
-}
-
-fn insert(map: &mut Map<String, Value>, key: &str, value: Option<String>) {
-    if let Some(value) = value {
-        map.insert(key.into(), Value::String(value));
-    }
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// The campaign's id.
+    id: String,
+    /// Edit only if the campaign is still at this version (as `closer campaign show
+    /// --json` gave it); by default, the version read just before the edit.
+    #[arg(long = "if-version", value_name = "VERSION")]
+    version: Option<i64>,
+    #[command(flatten)]
+    fields: CreateArgs,
 }
 
 pub async fn run(ctx: &Ctx, command: CampaignCommand) -> Result<()> {
@@ -206,6 +75,7 @@ pub async fn run(ctx: &Ctx, command: CampaignCommand) -> Result<()> {
         CampaignCommand::Create(args) => create(ctx, *args).await,
         CampaignCommand::List { status } => list(ctx, status).await,
         CampaignCommand::Show { id } => show(ctx, &id).await,
+        CampaignCommand::Edit(args) => edit(ctx, *args).await,
         CampaignCommand::Activate { id } => transition(ctx, &id, "activate").await,
         CampaignCommand::Pause { id } => transition(ctx, &id, "pause").await,
         CampaignCommand::Resume { id } => transition(ctx, &id, "resume").await,
@@ -222,12 +92,72 @@ async fn create(ctx: &Ctx, args: CreateArgs) -> Result<()> {
     };
     let request = args.over(file).into_request()?;
     let campaign = ctx.api()?.post("/campaigns", Body::Json(request)).await?;
+    if ctx.out.quiet && !ctx.out.json {
+        // For scripts: `CAMPAIGN=$(closer campaign create … --quiet)`.
+        ctx.out.line(text(&campaign, "/id"))?;
+        return Ok(());
+    }
     let message = format!(
         "created campaign {} \"{}\" ({}): `closer campaign activate {}` puts it live",
         text(&campaign, "/id"),
         clean(text(&campaign, "/name")),
         text(&campaign, "/status"),
         text(&campaign, "/id"),
+    );
+    ctx.out.changed(&campaign, message)?;
+    Ok(())
+}
+
+async fn edit(ctx: &Ctx, args: EditArgs) -> Result<()> {
+    let id = segment(&args.id)?.to_owned();
+    let file = match &args.fields.file {
+        Some(path) => read_structured::<CreateArgs>(path)?,
+        None => CreateArgs::default(),
+    };
+    let fields = args.fields.over(file);
+    if fields.is_empty() {
+        return Err(nothing_to_change());
+    }
+    let mut api = ctx.api()?;
+    let path = format!("/campaigns/{id}");
+    let current = api.get(&path, &[]).await?;
+    let mut changes =
+        fields.into_changes(current.pointer("/product/price/currency").and_then(Value::as_str))?;
+    let names: Vec<String> = changes
+        .iter()
+        .flat_map(|(key, value)| match value.as_object() {
+            Some(part) => part.keys().map(|sub| format!("{key}.{sub}")).collect(),
+            None => vec![key.clone()],
+        })
+        .collect();
+    let version = match args.version {
+        Some(version) => version,
+        None => current["version"].as_i64().ok_or_else(|| CliError::Server {
+            status: 200,
+            code: "bad_answer".into(),
+            message: "closerd's campaign has no version".into(),
+        })?,
+    };
+    changes.insert("version".into(), version.into());
+    let campaign = match api.call(Method::PATCH, &path, &[], Body::Json(Value::Object(changes))).await {
+        Ok(campaign) => campaign,
+        Err(CliError::Server { status: 409, code, message }) => {
+            return Err(CliError::Server {
+                status: 409,
+                code,
+                message: format!(
+                    "campaign {id} was changed by someone else since version {version}, so nothing was saved \
+                     ({message}): look at it again with `closer campaign show {id}`, then run the edit again"
+                ),
+            });
+        }
+        Err(other) => return Err(other),
+    };
+    let message = format!(
+        "updated campaign {id} \"{}\" ({}), now version {}",
+        clean(text(&campaign, "/name")),
+        names.join(", "),
+        field(&campaign, "/version"),
     );
     ctx.out.changed(&campaign, message)?;
     Ok(())
