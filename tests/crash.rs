@@ -152,12 +152,22 @@ async fn a_crash_loses_nothing_and_answers_nothing_twice_on_mongodb() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_takeover_while_the_model_thinks_silences_it() {
+async fn a_takeover_while_the_model_thinks_silences_it_on_sqlite() {
+    a_takeover_while_the_model_thinks_silences_it(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_takeover_while_the_model_thinks_silences_it_on_mongodb() {
+    a_takeover_while_the_model_thinks_silences_it(true).await;
+}
+
+async fn a_takeover_while_the_model_thinks_silences_it(mongo: bool) {
     let graph = FakeGraph::start().await;
     graph.page(TOKEN, PAGE, "Ana's Bakery");
     let model = FakeOpenAi::start().await;
     model.otherwise(Answer::slow(Duration::from_secs(2), Answer::reply(&greeting_arguments("Hello there!"))));
-    let daemon = Closerd::start_with(None, &config(&graph, &model)).await;
+    let store = store_url(mongo).await;
+    let daemon = Closerd::start_with(store.as_deref(), &config(&graph, &model)).await;
     let owner = Owner::register(&daemon, "ana@bakery.example").await;
     owner.connect_page(PAGE, TOKEN).await;
     owner.live_campaign().await;

@@ -58,7 +58,16 @@ macro_rules! on_both_stores {
     };
 }
 
-on_both_stores![a_signed_text_gets_exactly_one_reply, redeliveries_are_answered_once];
+on_both_stores![
+    a_signed_text_gets_exactly_one_reply,
+    redeliveries_are_answered_once,
+    bad_signatures_are_refused_and_store_nothing,
+    rate_limits_are_waited_out_and_a_dead_token_asks_for_a_new_connection,
+    every_event_kind_does_what_it_means,
+    a_shuffled_batch_is_handled_in_order_per_conversation,
+    a_platform_that_keeps_failing_leaves_the_reply_failed_and_visible,
+    a_message_older_than_a_day_is_kept_but_not_answered_automatically,
+];
 
 async fn a_signed_text_gets_exactly_one_reply(mongo: bool) {
     let graph = FakeGraph::start().await;
@@ -152,10 +161,9 @@ async fn redeliveries_are_answered_once(mongo: bool) {
     assert_eq!(owner.chats().await.len(), 2);
 }
 
-#[tokio::test]
-async fn bad_signatures_are_refused_and_store_nothing() {
+async fn bad_signatures_are_refused_and_store_nothing(mongo: bool) {
     let graph = FakeGraph::start().await;
-    let daemon = start(&graph, false).await;
+    let daemon = start(&graph, mongo).await;
     let owner = ready_owner(&daemon).await;
 
     let body =
@@ -193,10 +201,9 @@ async fn bad_signatures_are_refused_and_store_nothing() {
     assert_eq!(refused.status(), 403);
 }
 
-#[tokio::test]
-async fn rate_limits_are_waited_out_and_a_dead_token_asks_for_a_new_connection() {
+async fn rate_limits_are_waited_out_and_a_dead_token_asks_for_a_new_connection(mongo: bool) {
     let graph = FakeGraph::start().await;
-    let daemon = start(&graph, false).await;
+    let daemon = start(&graph, mongo).await;
     let owner = ready_owner(&daemon).await;
 
     graph.fail_next_sends(TOKEN, vec![GraphFailure::RATE_LIMITED, GraphFailure::RATE_LIMITED]);
@@ -246,10 +253,9 @@ async fn transcript(
         .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_event_kind_does_what_it_means() {
+async fn every_event_kind_does_what_it_means(mongo: bool) {
     let graph = FakeGraph::start().await;
-    let daemon = start(&graph, false).await;
+    let daemon = start(&graph, mongo).await;
     let owner = ready_owner(&daemon).await;
     let t = now_ms();
     let daemon = &daemon;
@@ -340,10 +346,9 @@ async fn every_event_kind_does_what_it_means() {
     assert!(graph.sends().iter().all(|s| s.recipient != "psid-s"), "standby is not answered");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shuffled_batch_is_handled_in_order_per_conversation() {
+async fn a_shuffled_batch_is_handled_in_order_per_conversation(mongo: bool) {
     let graph = FakeGraph::start().await;
-    let daemon = start(&graph, false).await;
+    let daemon = start(&graph, mongo).await;
     let owner = ready_owner(&daemon).await;
     // Messenger's times are when the customer wrote: a moment ago.
     let t = now_ms() - 2_000;
@@ -382,10 +387,9 @@ async fn a_shuffled_batch_is_handled_in_order_per_conversation() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_platform_that_keeps_failing_leaves_the_reply_failed_and_visible() {
+async fn a_platform_that_keeps_failing_leaves_the_reply_failed_and_visible(mongo: bool) {
     let graph = FakeGraph::start().await;
-    let daemon = start(&graph, false).await;
+    let daemon = start(&graph, mongo).await;
     let owner = ready_owner(&daemon).await;
     graph.fail_sends_forever(TOKEN, GraphFailure::TEMPORARY);
     let body =
@@ -402,10 +406,9 @@ async fn a_platform_that_keeps_failing_leaves_the_reply_failed_and_visible() {
     assert_eq!(graph.sends().len(), attempts, "never retried forever");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_older_than_a_day_is_kept_but_not_answered_automatically() {
+async fn a_message_older_than_a_day_is_kept_but_not_answered_automatically(mongo: bool) {
     let graph = FakeGraph::start().await;
-    let daemon = start(&graph, false).await;
+    let daemon = start(&graph, mongo).await;
     let owner = ready_owner(&daemon).await;
     // Delivered late (an outage on the platform's side): written 25 hours ago.
     let written = now_ms() - 25 * 3_600_000;
