@@ -29,70 +29,47 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// `CLOSERD_BIN` points at a prebuilt binary instead.
 pub fn closerd_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(path) = std::env::var_os("CLOSERD_BIN") {
-            return PathBuf::from(path);
-        }
-        // The test runs as <target>/<profile>/deps/<test>-<hash>.
-        let exe = std::env::current_exe().expect("the test executable has a path");
-        let profile_dir =
-            exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
-        let target_dir = profile_dir.parent().expect("the profile directory sits in a target directory");
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace");
-
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = std::process::Command::new(cargo);
-        build
-            .current_dir(workspace)
-            .args(["build", "--quiet", "--package", "closer-daemon", "--bin", "closerd", "--target-dir"])
-            .arg(target_dir);
-        match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                build.arg("--release");
-            }
-            Some(profile) => {
-                build.args(["--profile", profile]);
-            }
-        }
-        let status = build.status().expect("cargo can be run to build closerd");
-        assert!(status.success(), "building closerd failed: {status}");
-        profile_dir.join(format!("closerd{}", std::env::consts::EXE_SUFFIX))
-    })
+    BIN.get_or_init(|| built_binary("CLOSERD_BIN", "closer-daemon", "closerd"))
 }
 
 /// The `closer` binary (the command line), built like [`closerd_bin`] on first use;
 /// `CLOSER_BIN` points at a prebuilt one instead.
 pub fn closer_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(path) = std::env::var_os("CLOSER_BIN") {
-            return PathBuf::from(path);
+    BIN.get_or_init(|| built_binary("CLOSER_BIN", "closer-cli", "closer"))
+}
+
+/// `bin` of `package`, built into the running test's target and profile directory
+/// (or the prebuilt one the variable `prebuilt` names).
+fn built_binary(prebuilt: &str, package: &str, bin: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(prebuilt) {
+        return PathBuf::from(path);
+    }
+    // The test runs as <target>/<profile>/deps/<test>-<hash>.
+    let exe = std::env::current_exe().expect("the test executable has a path");
+    let profile_dir =
+        exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
+    let target_dir = profile_dir.parent().expect("the profile directory sits in a target directory");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace");
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build
+        .current_dir(workspace)
+        .args(["build", "--quiet", "--package", package, "--bin", bin, "--target-dir"])
+        .arg(target_dir);
+    match profile_dir.file_name().and_then(|name| name.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            build.arg("--release");
         }
-        // Beside closerd, in the same target and profile directory.
-        let closerd = closerd_bin();
-        let profile_dir = closerd.parent().expect("closerd sits in a profile directory");
-        let target_dir = profile_dir.parent().expect("the profile directory sits in a target directory");
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = std::process::Command::new(cargo);
-        build
-            .current_dir(workspace)
-            .args(["build", "--quiet", "--package", "closer-cli", "--bin", "closer", "--target-dir"])
-            .arg(target_dir);
-        match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                build.arg("--release");
-            }
-            Some(profile) => {
-                build.args(["--profile", profile]);
-            }
+        Some(profile) => {
+            build.args(["--profile", profile]);
         }
-        let status = build.status().expect("cargo can be run to build closer");
-        assert!(status.success(), "building closer failed: {status}");
-        profile_dir.join(format!("closer{}", std::env::consts::EXE_SUFFIX))
-    })
+    }
+    let status = build.status().unwrap_or_else(|e| panic!("cargo can be run to build {bin}: {e}"));
+    assert!(status.success(), "building {bin} failed: {status}");
+    profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// A `closerd` command with an environment that cannot leak into the test: no

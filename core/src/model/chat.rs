@@ -186,6 +186,11 @@ pub struct ChatUpdate {
 }
 
 impl ChatUpdate {
+    /// A recorded sale: status `converted` with its conversion.
+    pub fn sale(conversion: &Conversion) -> Self {
+        Self { status: Some(ChatStatus::Converted), conversion: Some(conversion.clone()), ..Self::default() }
+    }
+
     pub fn validate(&self) -> Validated {
         if let Some(lead) = &self.lead {
             lead.validate()?;

@@ -105,11 +105,7 @@ pub(super) async fn convert_chat(
     conversion: &Conversion,
     now: Timestamp,
 ) -> Result<Chat> {
-    let update = ChatUpdate {
-        status: Some(ChatStatus::Converted),
-        conversion: Some(conversion.clone()),
-        ..ChatUpdate::default()
-    };
+    let update = ChatUpdate::sale(conversion);
     update.validate()?;
     let mut filter = owned(tenant, id);
     filter.insert("conversion.converted", doc! { "$ne": true });

@@ -29,11 +29,11 @@ use serde::de::DeserializeOwned;
 use super::{Result, Store, StoreError};
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
-    ChatQuery, ChatStatus, ChatUpdate, Conversion, DeliveryState, Document, DocumentId, DocumentMeta, Email,
-    Enqueued, InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus,
-    LeaseId, LeoConversation, LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat,
-    NewInboxEvent, Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind,
-    Training, User, UserId,
+    ChatQuery, ChatUpdate, Conversion, DeliveryState, Document, DocumentId, DocumentMeta, Email, Enqueued,
+    InboxClaim, InboxEvent, Integration, IntegrationId, IntegrationStatus, KnowledgeStatus, LeaseId,
+    LeoConversation, LeoConversationId, Message, MessageId, MessageQuery, Metrics, NewChat, NewInboxEvent,
+    Page, Platform, Session, SessionId, SessionTokens, Timestamp, TokenHash, TokenKind, Training, User,
+    UserId,
 };
 
 /// Readers beside the writer: enough for the daemon's concurrent requests on a small
@@ -487,11 +487,7 @@ impl Store for SqliteStore {
         conversion: &Conversion,
         now: Timestamp,
     ) -> Result<Chat> {
-        let update = ChatUpdate {
-            status: Some(ChatStatus::Converted),
-            conversion: Some(conversion.clone()),
-            ..ChatUpdate::default()
-        };
+        let update = ChatUpdate::sale(conversion);
         update.validate()?;
         self.write(move |conn| {
             let tx = conn.transaction()?;
