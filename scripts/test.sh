@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A fresh checkout gains nothing from incremental compilation, and its caches would
+# double the target directory. Export CARGO_INCREMENTAL=1 to keep them locally.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step() { printf '\n==> %s\n' "$*" >&2; }
 
 if [ -z "${CLOSER_TEST_MONGODB_URI:-}" ]; then

@@ -154,17 +154,6 @@ async fn bad_input_gets_a_clear_message_and_its_exit_code() {
 }
 
 #[tokio::test]
-async fn a_server_that_is_down_is_exit_code_3_with_a_hint() {
-    // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("addr").port();
-    let closer = Closer::new(&format!("http://127.0.0.1:{port}"));
-    let run = closer
-        .run_with(&["login", "--email", "ana@bakery.example", "--password-stdin"], Some(PASSWORD))
-        .await;
-    run.fails(3, &format!("closerd is not reachable at http://127.0.0.1:{port}: is it running?"));
-}
-
-#[tokio::test]
 async fn an_expired_access_token_is_refreshed_once_and_saved() {
     let daemon = Closerd::start().await;
     let closer = Closer::new(&daemon.url(""));

@@ -181,25 +181,3 @@ async fn onboard_without_a_terminal_needs_flags_or_a_file() {
     let saved = closer.run(&["onboard", "--business-name", "Ana's Bakery"]).await;
     assert!(saved.ok().contains("still missing: owner_name, industry, description"), "{saved:#?}");
 }
-
-#[tokio::test]
-async fn the_man_page_renders_from_the_command_definitions() {
-    // Neither needs a server or a login.
-    let closer = Closer::new("http://127.0.0.1:9");
-    let page = closer.run(&["man"]).await;
-    let roff = page.ok();
-    assert!(roff.contains(".TH closer 1"), "{roff}");
-    for needed in ["SUBCOMMANDS", "simulate", "Exit codes", "CLOSER_TOKEN"] {
-        assert!(roff.contains(needed), "the man page lacks {needed:?}:\n{roff}");
-    }
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let pages = dir.path().join("man1");
-    closer.run(&["man", "--dir", path(&pages)]).await.ok();
-    for page in ["closer.1", "closer-campaign-edit.1", "closer-simulate.1"] {
-        assert!(pages.join(page).is_file(), "{page} is written");
-    }
-    let blocked = write_file(dir.path(), "file", "");
-    closer.run(&["man", "--dir", path(&blocked)]).await.fails(1, "file");
-
-    closer.run(&["tui"]).await.fails(1, "the console is not built yet");
-}

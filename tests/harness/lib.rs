@@ -24,24 +24,29 @@ use tokio::process::{Child, Command};
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The `closerd` binary, built on first use with the profile and target directory of
-/// the running test. Cargo does not build the binaries of another package for a test,
-/// so we ask it to; when nothing changed that is a fraction of a second.
-/// `CLOSERD_BIN` points at a prebuilt binary instead.
+/// the running test; `CLOSERD_BIN` points at a prebuilt binary instead.
 pub fn closerd_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| built_binary("CLOSERD_BIN", "closer-daemon", "closerd"))
+    BIN.get_or_init(|| built_binary("CLOSERD_BIN", "closerd"))
 }
 
 /// The `closer` binary (the command line), built like [`closerd_bin`] on first use;
 /// `CLOSER_BIN` points at a prebuilt one instead.
 pub fn closer_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| built_binary("CLOSER_BIN", "closer-cli", "closer"))
+    BIN.get_or_init(|| built_binary("CLOSER_BIN", "closer"))
 }
 
-/// `bin` of `package`, built into the running test's target and profile directory
-/// (or the prebuilt one the variable `prebuilt` names).
-fn built_binary(prebuilt: &str, package: &str, bin: &str) -> PathBuf {
+/// `bin` from the running test's target and profile directory (or the prebuilt one
+/// the variable `prebuilt` names).
+///
+/// Cargo does not build the binaries of another package for a test, so we ask it to,
+/// with the very command that builds the tests: `cargo test --workspace --no-run`.
+/// The same command resolves the same features, so after `cargo test --workspace`
+/// this is a no-op that reuses its binaries. Building a binary on its own
+/// (`cargo build -p …`) would resolve other features and compile a second copy of the
+/// whole daemon: twice the time, and twice the disk.
+fn built_binary(prebuilt: &str, bin: &str) -> PathBuf {
     if let Some(path) = std::env::var_os(prebuilt) {
         return PathBuf::from(path);
     }
@@ -49,27 +54,34 @@ fn built_binary(prebuilt: &str, package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable has a path");
     let profile_dir =
         exe.parent().and_then(Path::parent).expect("the test runs from <target>/<profile>/deps");
-    let target_dir = profile_dir.parent().expect("the profile directory sits in a target directory");
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace");
-
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = std::process::Command::new(cargo);
-    build
-        .current_dir(workspace)
-        .args(["build", "--quiet", "--package", package, "--bin", bin, "--target-dir"])
-        .arg(target_dir);
-    match profile_dir.file_name().and_then(|name| name.to_str()) {
-        Some("debug") | None => {}
-        Some("release") => {
-            build.arg("--release");
-        }
-        Some(profile) => {
-            build.args(["--profile", profile]);
-        }
-    }
-    let status = build.status().unwrap_or_else(|e| panic!("cargo can be run to build {bin}: {e}"));
-    assert!(status.success(), "building {bin} failed: {status}");
+    build_workspace_once(profile_dir);
     profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// `cargo test --workspace --no-run` into `profile_dir`, once per test process.
+fn build_workspace_once(profile_dir: &Path) {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target_dir = profile_dir.parent().expect("the profile directory sits in a target directory");
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = std::process::Command::new(cargo);
+        build
+            .current_dir(workspace)
+            .args(["test", "--workspace", "--no-run", "--quiet", "--target-dir"])
+            .arg(target_dir);
+        match profile_dir.file_name().and_then(|name| name.to_str()) {
+            Some("debug") | None => {}
+            Some("release") => {
+                build.arg("--release");
+            }
+            Some(profile) => {
+                build.args(["--profile", profile]);
+            }
+        }
+        let status = build.status().unwrap_or_else(|e| panic!("cargo can be run to build the binaries: {e}"));
+        assert!(status.success(), "building the binaries failed: {status}");
+    });
 }
 
 /// A `closerd` command with an environment that cannot leak into the test: no

@@ -2,9 +2,8 @@
 //! connecting a Facebook page, Graph's refusals and failures, tenants, disconnecting,
 //! and the page token never leaving the daemon in clear.
 
-mod common;
-#[path = "../../tests/harness/fake_graph.rs"]
-mod fake_graph;
+use crate::common;
+use crate::fake_graph;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

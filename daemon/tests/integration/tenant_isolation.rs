@@ -4,7 +4,7 @@
 //! The routes come from the OpenAPI document, so a new route with an id is covered
 //! the day it is added (and fails here if no id of A's is known for it yet).
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use closer_core::Clock as _;

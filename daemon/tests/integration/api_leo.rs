@@ -3,9 +3,8 @@
 //! numbers never seen), bad input answered with clear statuses, and a configured model
 //! used with the rules behind it.
 
-mod common;
-#[path = "../../tests/harness/fake_openai.rs"]
-mod fake_openai;
+use crate::common;
+use crate::fake_openai;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

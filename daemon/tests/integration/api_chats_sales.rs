@@ -3,7 +3,7 @@
 //! campaign's stats; bad sales are refused and count nothing, and neither two owners
 //! clicking at once nor an absurd amount can make the numbers wrong.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The OpenAPI document parses, and every operation it lists is served by the router.
 //! (The converse holds by construction: routes are registered from their docs.)
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

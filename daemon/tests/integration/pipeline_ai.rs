@@ -2,9 +2,8 @@
 //! is still answered (by the rules), and the business's consoles get an
 //! `ai.provider_failed` event naming the chat.
 
-mod common;
-#[path = "../../tests/harness/fake_openai.rs"]
-mod fake_openai;
+use crate::common;
+use crate::fake_openai;
 
 use std::sync::Arc;
 use std::time::Duration;

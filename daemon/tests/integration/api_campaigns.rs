@@ -1,7 +1,7 @@
 //! `/api/v1/campaigns` on both backends: drafts, edits by version, the status machine,
 //! the default mark, and bad input.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! the previous period, the default range, the filters, by day (zero-filled), by hour,
 //! by campaign, CSV, bad ranges and tenants.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

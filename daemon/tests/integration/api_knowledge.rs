@@ -2,7 +2,7 @@
 //! `GET /api/v1/onboarding/knowledge`, versions in the store, retraining by itself
 //! (debounced) after documents and campaigns change, and never blocking other requests.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -92,7 +92,11 @@ async fn changes_retrain_once_after_the_debounce(app: &TestApp) {
     assert_eq!(view["last_training"]["version"], 1, "three quick uploads train once: {view}");
     assert_eq!(view["last_training"]["documents"], 3);
     assert_eq!(view["retrain_pending"], false);
-    let frame = events.try_recv().expect("an event").expect("live");
+    // The record is written just before the event goes out: wait for it.
+    let frame = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .expect("the consoles hear of the training")
+        .expect("live");
     let event: Value = serde_json::from_str(&frame.json).expect("json");
     assert_eq!(event["type"], "knowledge.trained");
     assert_eq!(event["knowledge"]["version"], 1);

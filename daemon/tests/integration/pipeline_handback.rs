@@ -2,7 +2,7 @@
 //! test: a chat the owner took over and then forgot goes back to the AI when the
 //! customer writes again — and not a minute before.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! `/api/v1/auth` on both backends: accounts, tokens, throttling, and bad input.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

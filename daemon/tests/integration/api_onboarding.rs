@@ -1,7 +1,7 @@
 //! `/api/v1/onboarding` on both backends: business information and when onboarding
 //! completes, and knowledge-base documents with their type, size and count limits.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! owner plays a customer, the pipeline's workers (started here on the app's state)
 //! answer with the rules AI, and the chat shows up like any other.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 
 #![allow(dead_code, clippy::missing_panics_doc)]
 
-#[path = "../../../tests/harness/mongodb.rs"]
+#[path = "../../../../tests/harness/mongodb.rs"]
 pub mod mongodb_server;
 
 use std::net::SocketAddr;

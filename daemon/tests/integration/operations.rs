@@ -1,6 +1,6 @@
 //! Operations endpoints: health, readiness and Prometheus metrics.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -2,7 +2,7 @@
 //! resync, refused tokens, slow and silent consoles, shutdown. Events are published
 //! straight into the hub, as the pipeline will.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

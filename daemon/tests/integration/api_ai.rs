@@ -1,9 +1,8 @@
 //! `/api/v1/ai/preview` on both backends: the rules answer from the campaign and the
 //! documents with no API key; a configured model is used, and its failure falls back.
 
-mod common;
-#[path = "../../tests/harness/fake_openai.rs"]
-mod fake_openai;
+use crate::common;
+use crate::fake_openai;
 
 use std::sync::Arc;
 

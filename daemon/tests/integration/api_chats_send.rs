@@ -3,9 +3,8 @@
 //! `RESPONSE`, 7 days as `HUMAN_AGENT`, then none), what a refused or failed send
 //! leaves behind, and the notice when a chat is handed back to the AI.
 
-mod common;
-#[path = "../../tests/harness/fake_graph.rs"]
-mod fake_graph;
+use crate::common;
+use crate::fake_graph;
 
 use std::time::Duration;
 

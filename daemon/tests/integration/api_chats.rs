@@ -3,7 +3,7 @@
 //! logins. Sales are in `api_chats_sales.rs`, the owner's own messages in
 //! `api_chats_send.rs`.
 
-mod common;
+use crate::common;
 
 use std::cmp::Reverse;
 use std::time::Duration;
