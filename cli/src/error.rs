@@ -34,6 +34,19 @@ pub enum CliError {
     Output(#[from] io::Error),
 }
 
+impl From<closer_client::Error> for CliError {
+    fn from(error: closer_client::Error) -> Self {
+        use closer_client::Error;
+        match error {
+            Error::Usage(message) => Self::Usage(message),
+            Error::Server { status, code, message } => Self::Server { status, code, message },
+            Error::Unreachable { server, detail } => Self::Unreachable { server, detail },
+            Error::NotAuthenticated(message) => Self::NotAuthenticated(message),
+            Error::Local(message) => Self::Local(message),
+        }
+    }
+}
+
 impl CliError {
     pub fn not_logged_in() -> Self {
         Self::NotAuthenticated("not logged in: run `closer login`".into())

@@ -1,9 +1,7 @@
 //! `closer`: the Closer command line. Parses the arguments, runs the command and turns
 //! its error into a message on stderr and a documented exit code.
 
-mod api;
 mod commands;
-mod config;
 mod error;
 mod lines;
 mod money;

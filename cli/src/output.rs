@@ -102,11 +102,7 @@ impl Output {
     }
 }
 
-/// Text from customers and the server, made safe for one cell or line of a terminal:
-/// control characters (escape sequences, tabs, newlines) become spaces.
-pub fn clean(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
+pub use closer_client::clean;
 
 /// A string field of a JSON object, or "" when absent.
 pub fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {

@@ -1,1 +1,39 @@
-fn main() {}
+//! `closer-tui`: the operator console on its own (`closer tui` opens the same).
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let mut server = std::env::var("CLOSER_SERVER").ok().filter(|server| !server.is_empty());
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--server" => server = args.next(),
+            "-h" | "--help" => {
+                println!(
+                    "closer-tui: the Closer operator console\n\nUsage: closer-tui [--server URL]\n\nPress ? in the console for its keys."
+                );
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("closer-tui: unexpected argument {other:?} (usage: closer-tui [--server URL])");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    // reqwest is built with rustls and no provider: one, ring, for the whole process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("closer-tui: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(closer_tui::run(server)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("closer-tui: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -6,9 +6,9 @@ use closer_core::analytics::{Comparison, Metric};
 use reqwest::Method;
 
 use super::Ctx;
-use crate::api::Body;
 use crate::error::{CliError, Result};
 use crate::money;
+use closer_client::Body;
 
 #[derive(Debug, clap::Args)]
 pub struct AnalyticsArgs {

@@ -7,10 +7,10 @@ use std::io::Write as _;
 use serde_json::{Value, json};
 
 use super::{Ctx, read_stdin, stdin_is_terminal};
-use crate::api::{Api, Body};
-use crate::config::Credentials;
 use crate::error::{CliError, Result};
 use crate::output::{clean, text};
+use closer_client::Credentials;
+use closer_client::{Api, Body};
 
 #[derive(Debug, clap::Args)]
 pub struct Login {
@@ -55,7 +55,7 @@ pub async fn logout(ctx: &Ctx) -> Result<()> {
     let told = api.post("/auth/logout", Body::None).await;
     ctx.paths.remove_credentials()?;
     match told {
-        Ok(_) | Err(CliError::NotAuthenticated(_)) => {}
+        Ok(_) | Err(closer_client::Error::NotAuthenticated(_)) => {}
         Err(error) => eprintln!("closer: the server was not told ({error}); the local tokens are deleted"),
     }
     let message = format!("logged out of {} ({})", credentials.server, credentials.email);

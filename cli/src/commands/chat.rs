@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 
 use super::{Ctx, read_stdin, segment, stdin_is_terminal};
-use crate::api::Body;
 use crate::error::{CliError, Result};
 use crate::money;
 use crate::output::{clean, field, text};
+use closer_client::Body;
 
 #[derive(Debug, clap::Args)]
 pub struct ChatsFilter {
@@ -230,13 +230,13 @@ async fn convert(ctx: &Ctx, id: &str, value: &str, currency: Option<String>) -> 
     Ok(())
 }
 
-async fn campaign_currency(api: &mut crate::api::Api, chat_id: &str) -> Result<Option<String>> {
+async fn campaign_currency(api: &mut closer_client::Api, chat_id: &str) -> Result<Option<String>> {
     let detail = api.get(&format!("/chats/{chat_id}"), &[("limit", "1".into())]).await?;
     let Some(campaign) = detail["chat"]["campaign_id"].as_str() else { return Ok(None) };
     let campaign = match api.get(&format!("/campaigns/{}", segment(campaign)?), &[]).await {
         Ok(campaign) => campaign,
-        Err(CliError::Server { status: 404, .. }) => return Ok(None),
-        Err(other) => return Err(other),
+        Err(closer_client::Error::Server { status: 404, .. }) => return Ok(None),
+        Err(other) => return Err(other.into()),
     };
     Ok(campaign["product"]["price"]["currency"].as_str().map(str::to_owned))
 }

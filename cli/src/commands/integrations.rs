@@ -6,9 +6,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{Ctx, read_stdin};
-use crate::api::Body;
 use crate::error::{CliError, Result};
 use crate::output::{field, text};
+use closer_client::Body;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Connect {
@@ -95,7 +95,7 @@ fn describe(integration: &Value) -> String {
         "sandbox" => "sandbox".to_owned(),
         platform => format!(
             "{platform} page {} ({})",
-            crate::output::clean(text(integration, "/page_name")),
+            closer_client::clean(text(integration, "/page_name")),
             text(integration, "/page_id")
         ),
     }

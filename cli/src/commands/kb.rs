@@ -7,9 +7,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{Ctx, segment};
-use crate::api::Body;
 use crate::error::{CliError, Result};
 use crate::output::{field, text};
+use closer_client::Body;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Kb {

@@ -5,10 +5,10 @@
 use serde_json::{Value, json};
 
 use super::Ctx;
-use crate::api::{Api, Body};
 use crate::error::{CliError, Result};
 use crate::lines::Lines;
 use crate::output::{clean, text};
+use closer_client::{Api, Body};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Without a QUESTION, Leo reads questions from stdin, one per line (at a `leo> ` \
@@ -89,7 +89,7 @@ async fn ask(api: &mut Api, question: &str, conversation: Option<&str>) -> Resul
     if let Some(id) = conversation {
         body["conversation_id"] = id.into();
     }
-    api.post("/ai/leo", Body::Json(body)).await
+    Ok(api.post("/ai/leo", Body::Json(body)).await?)
 }
 
 /// The answer's text, keeping its own line breaks and cleaning each line of anything

@@ -20,10 +20,10 @@ use std::path::Path;
 use clap::{Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
-use crate::api::Api;
-use crate::config::{DEFAULT_SERVER, Paths};
 use crate::error::{CliError, EXIT_CODES, Result};
 use crate::output::Output;
+use closer_client::Api;
+use closer_client::{DEFAULT_SERVER, Paths};
 
 /// Closer from the terminal: onboarding, campaigns, integrations, chats, analytics and Leo.
 #[derive(Debug, Parser)]
@@ -94,7 +94,7 @@ enum Command {
     Leo(leo::LeoArgs),
     /// Play a customer in the sandbox and see the AI's answers as they come.
     Simulate(simulate::SimulateArgs),
-    /// Open the operator console (not built yet).
+    /// Open the operator console: live chats, takeover and the day's numbers.
     Tui,
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
@@ -114,7 +114,7 @@ pub struct Ctx {
 impl Ctx {
     /// A client with the stored login (or `CLOSER_TOKEN`).
     pub fn api(&self) -> Result<Api> {
-        Api::authenticated(&self.server, &self.paths, self.verbose)
+        Ok(Api::authenticated(&self.server, &self.paths, self.verbose)?)
     }
 }
 
@@ -123,13 +123,6 @@ pub async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Completions(args) => return completions::run(args),
         Command::Man(args) => return man::run(args),
-        Command::Tui => {
-            return Err(CliError::Local(
-                "the console is not built yet: `closer chats`, `closer chat show ID` and `closer simulate` \
-                 show the chats meanwhile"
-                    .into(),
-            ));
-        }
         _ => {}
     }
     let paths = Paths::locate()?;
@@ -155,7 +148,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Analytics(args) => analytics::run(&ctx, args).await,
         Command::Leo(args) => leo::run(&ctx, args).await,
         Command::Simulate(args) => simulate::run(&ctx, args).await,
-        Command::Completions(_) | Command::Man(_) | Command::Tui => unreachable!("handled above"),
+        Command::Tui => closer_tui::run(Some(ctx.server)).await.map_err(|error| match error {
+            closer_tui::Error::Client(error) => error.into(),
+            other => CliError::Local(other.to_string()),
+        }),
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     }
 }
 

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Ctx, read_structured, stdin_is_terminal};
-use crate::api::{Api, Body};
 use crate::error::{CliError, Result};
+use closer_client::{Api, Body};
 
 #[derive(Debug, clap::Args)]
 pub struct Onboard {
@@ -101,7 +101,7 @@ async fn ask(api: &mut Api) -> Result<Value> {
             let shown = if current.is_empty() {
                 String::new()
             } else {
-                format!(" [{}]", crate::output::clean(&current))
+                format!(" [{}]", closer_client::clean(&current))
             };
             let optional = if required { "" } else { " (optional)" };
             let answer = prompt(&format!("{label}{optional}{shown}: "))?;

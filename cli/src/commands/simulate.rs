@@ -10,29 +10,25 @@
 
 use std::time::Duration;
 
+use closer_client::live::Socket;
 use closer_core::events::{Event, LiveEvent};
 use closer_core::model::{Chat, ChatMode, Message, Platform, Sender};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
-use tokio_tungstenite::tungstenite::{self, Message as Frame};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::tungstenite::Message as Frame;
 
 use super::Ctx;
-use crate::api::{Api, Body};
 use crate::error::{CliError, Result};
 use crate::lines::Lines;
-use crate::output::clean;
+use closer_client::clean;
+use closer_client::{Api, Body};
 
 /// The longest customer id or name the sandbox takes.
 const ID_MAX_CHARS: usize = 100;
 /// After an answer's last message, how long to wait for more before taking it as
 /// complete (an owner answering by hand sends no follow-up).
 const SETTLE: Duration = Duration::from_millis(1500);
-/// How long the WebSocket's upgrade may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -54,8 +50,6 @@ pub struct SimulateArgs {
           value_parser = clap::value_parser!(u64).range(1..=600))]
     wait: u64,
 }
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 pub async fn run(ctx: &Ctx, args: SimulateArgs) -> Result<()> {
     let customer = args.customer_id.trim().to_owned();
@@ -318,41 +312,7 @@ async fn existing_chat(api: &mut Api, customer: &str) -> Result<(Option<String>,
 
 /// The live events of the logged-in business.
 async fn connect(api: &Api) -> Result<Socket> {
-    let server = api.server();
-    let base = if let Some(rest) = server.strip_prefix("http://") {
-        format!("ws://{rest}")
-    } else if server.starts_with("https://") {
-        return Err(CliError::Usage(format!(
-            "simulate speaks plain ws:// only for now: use an http:// server, not {server}"
-        )));
-    } else {
-        return Err(CliError::Usage(format!("bad server URL {server:?}: expected http://HOST:PORT")));
-    };
-    let url = format!("{base}/api/v1/ws");
-    api.trace(&format!("GET {url} (WebSocket)"));
+    api.trace(&format!("GET {}/api/v1/ws (WebSocket)", api.server()));
     let token = api.access_token().ok_or_else(CliError::not_logged_in)?;
-    let mut with_token = reqwest::Url::parse(&url)
-        .map_err(|error| CliError::Usage(format!("bad server URL {server:?}: {error}")))?;
-    with_token.query_pairs_mut().append_pair("token", token);
-    let request = with_token
-        .as_str()
-        .into_client_request()
-        .map_err(|error| CliError::Usage(format!("bad server URL {server:?}: {error}")))?;
-    let unreachable = |detail: String| CliError::Unreachable { server: server.to_owned(), detail };
-    let connected = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request))
-        .await
-        .map_err(|_| unreachable("the WebSocket upgrade timed out".into()))?;
-    match connected {
-        Ok((socket, _)) => Ok(socket),
-        Err(tungstenite::Error::Http(response)) if response.status() == 401 => {
-            Err(CliError::NotAuthenticated("the live events refused the token: run `closer login`".into()))
-        }
-        Err(tungstenite::Error::Http(response)) => Err(CliError::Server {
-            status: response.status().as_u16(),
-            code: "websocket_refused".into(),
-            message: format!("closerd refused the live events ({})", response.status()),
-        }),
-        Err(tungstenite::Error::Io(error)) => Err(unreachable(error.to_string())),
-        Err(error) => Err(CliError::Local(format!("cannot open the live events: {error}"))),
-    }
+    Ok(closer_client::live::connect(api.server(), token, None).await?)
 }

@@ -23,10 +23,10 @@ use serde_json::{Value, json};
 
 use self::fields::{CreateArgs, nothing_to_change};
 use super::{Ctx, read_structured, segment};
-use crate::api::Body;
 use crate::error::{CliError, Result};
 use crate::money;
 use crate::output::{clean, field, text};
+use closer_client::Body;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CampaignCommand {
@@ -141,7 +141,7 @@ async fn edit(ctx: &Ctx, args: EditArgs) -> Result<()> {
     changes.insert("version".into(), version.into());
     let campaign = match api.call(Method::PATCH, &path, &[], Body::Json(Value::Object(changes))).await {
         Ok(campaign) => campaign,
-        Err(CliError::Server { status: 409, code, message }) => {
+        Err(closer_client::Error::Server { status: 409, code, message }) => {
             return Err(CliError::Server {
                 status: 409,
                 code,
@@ -151,7 +151,7 @@ async fn edit(ctx: &Ctx, args: EditArgs) -> Result<()> {
                 ),
             });
         }
-        Err(other) => return Err(other),
+        Err(other) => return Err(other.into()),
     };
     let message = format!(
         "updated campaign {id} \"{}\" ({}), now version {}",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CliError, Result};
+use crate::error::{Error, Result};
 
 /// Where closerd listens when nothing else says.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
@@ -25,7 +25,7 @@ impl Paths {
             return Ok(Self { dir: PathBuf::from(dir) });
         }
         let dirs = directories::ProjectDirs::from("", "", "closer").ok_or_else(|| {
-            CliError::Local("no home directory to keep the configuration in: set CLOSER_CONFIG_DIR".into())
+            Error::Local("no home directory to keep the configuration in: set CLOSER_CONFIG_DIR".into())
         })?;
         Ok(Self { dir: dirs.config_dir().to_owned() })
     }
@@ -43,12 +43,12 @@ impl Paths {
         match read_if_exists(&path)? {
             None => Ok(ClientConfig::default()),
             Some(text) => toml::from_str(&text)
-                .map_err(|error| CliError::Local(format!("{}: {}", path.display(), error.message()))),
+                .map_err(|error| Error::Local(format!("{}: {}", path.display(), error.message()))),
         }
     }
 
     pub fn save_config(&self, config: &ClientConfig) -> Result<()> {
-        let text = toml::to_string(config).map_err(|error| CliError::Local(error.to_string()))?;
+        let text = toml::to_string(config).map_err(|error| Error::Local(error.to_string()))?;
         self.write_private(&self.config_file(), text.as_bytes())
     }
 
@@ -57,7 +57,7 @@ impl Paths {
         read_if_exists(&path)?
             .map(|text| {
                 serde_json::from_str(&text).map_err(|error| {
-                    CliError::Local(format!(
+                    Error::Local(format!(
                         "{} is damaged ({error}): delete it and run `closer login`",
                         path.display()
                     ))
@@ -67,8 +67,7 @@ impl Paths {
     }
 
     pub fn save_credentials(&self, credentials: &Credentials) -> Result<()> {
-        let text =
-            serde_json::to_vec_pretty(credentials).map_err(|error| CliError::Local(error.to_string()))?;
+        let text = serde_json::to_vec_pretty(credentials).map_err(|error| Error::Local(error.to_string()))?;
         self.write_private(&self.credentials_file(), &text)
     }
 
@@ -80,6 +79,13 @@ impl Paths {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(error) => Err(local(&path, &error)),
         }
+    }
+
+    /// Opens `name` in the client's directory for appending (the console's log).
+    pub fn open_log(&self, name: &str) -> Result<fs::File> {
+        create_private_dir(&self.dir)?;
+        let path = self.dir.join(name);
+        fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|error| local(&path, &error))
     }
 
     /// Writes `path` whole (a temporary file renamed over it, so a crash never leaves
@@ -148,6 +154,6 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder.create(dir).map_err(|error| local(dir, &error))
 }
 
-fn local(path: &Path, error: &std::io::Error) -> CliError {
-    CliError::Local(format!("{}: {error}", path.display()))
+fn local(path: &Path, error: &std::io::Error) -> Error {
+    Error::Local(format!("{}: {error}", path.display()))
 }

@@ -1,5 +1,5 @@
 //! A small client of closerd's REST API (`/api/v1`): JSON in and out, errors in the
-//! API's `{"error": {"code", "message"}}` shape turned into [`CliError`]s, and an
+//! API's `{"error": {"code", "message"}}` shape turned into [`Error`]s, and an
 //! expired access token refreshed once, transparently, with the stored refresh token.
 
 use std::time::Duration;
@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 
 use crate::config::{Credentials, Paths};
-use crate::error::{CliError, Result};
+use crate::error::{Error, Result};
 
 /// Generous for training a large knowledge base; a hung server still ends.
 const TIMEOUT: Duration = Duration::from_mins(2);
@@ -55,7 +55,7 @@ impl Api {
             .timeout(TIMEOUT)
             .user_agent(concat!("closer/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|error| CliError::Local(format!("cannot set up HTTP: {error}")))?;
+            .map_err(|error| Error::Local(format!("cannot set up HTTP: {error}")))?;
         Ok(Self {
             http,
             server: server.trim_end_matches('/').to_owned(),
@@ -71,9 +71,9 @@ impl Api {
             api.session = Session::Environment(token);
             return Ok(api);
         }
-        let credentials = paths.load_credentials()?.ok_or_else(CliError::not_logged_in)?;
+        let credentials = paths.load_credentials()?.ok_or_else(Error::not_logged_in)?;
         if credentials.server.trim_end_matches('/') != api.server {
-            return Err(CliError::NotAuthenticated(format!(
+            return Err(Error::NotAuthenticated(format!(
                 "not logged in to {} (only to {}): run `closer login --server {}`",
                 api.server, credentials.server, api.server
             )));
@@ -123,7 +123,7 @@ impl Api {
         if text.trim().is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_str(&text).map_err(|error| CliError::Server {
+        serde_json::from_str(&text).map_err(|error| Error::Server {
             status: 200,
             code: "bad_answer".into(),
             message: format!("closerd's answer is not the JSON expected ({error})"),
@@ -154,19 +154,19 @@ impl Api {
                     refreshed = true;
                     continue;
                 }
-                return Err(CliError::NotAuthenticated(match self.session {
+                return Err(Error::NotAuthenticated(match self.session {
                     Session::Anonymous => message,
                     Session::Environment(_) => format!("{message}: CLOSER_TOKEN was refused"),
                     Session::Stored { .. } => format!("{message}: run `closer login`"),
                 }));
             }
-            return Err(CliError::Server { status: status.as_u16(), code, message });
+            return Err(Error::Server { status: status.as_u16(), code, message });
         }
     }
 
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url> {
         let mut url = Url::parse(&format!("{}/api/v1{path}", self.server))
-            .map_err(|error| CliError::Usage(format!("bad server URL {:?}: {error}", self.server)))?;
+            .map_err(|error| Error::Usage(format!("bad server URL {:?}: {error}", self.server)))?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
@@ -221,7 +221,7 @@ impl Api {
         Ok(true)
     }
 
-    fn unreachable(&self, error: &reqwest::Error) -> CliError {
+    fn unreachable(&self, error: &reqwest::Error) -> Error {
         let mut detail = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
@@ -229,7 +229,7 @@ impl Api {
             detail.push_str(&cause.to_string());
             source = cause.source();
         }
-        CliError::Unreachable { server: self.server.clone(), detail }
+        Error::Unreachable { server: self.server.clone(), detail }
     }
 }
 
@@ -241,6 +241,6 @@ fn error_of(status: StatusCode, text: &str) -> (String, String) {
     let code = detail.and_then(|e| e["code"].as_str()).unwrap_or("http_error").to_owned();
     let message = detail
         .and_then(|e| e["message"].as_str())
-        .map_or_else(|| format!("closerd answered {status}"), crate::output::clean);
+        .map_or_else(|| format!("closerd answered {status}"), crate::clean);
     (code, message)
 }

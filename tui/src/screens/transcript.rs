@@ -1,0 +1,575 @@
+//! One chat: the transcript (customer, AI and you, with delivery state and failures),
+//! the lead score and its reasons, and the owner's keys: take over, hand back, record
+//! a sale, close, and — when taken over — a line to write to the customer, with how
+//! long Messenger still allows it.
+//!
+//! Only the messages on screen are laid out, from the bottom up, so a transcript of
+//! thousands of messages scrolls as fast as a short one.
+
+use std::fmt::Write as _;
+
+use closer_core::model::{Chat, ChatId, ChatMode, DeliveryState, Message, MessageId, Sender, Timestamp};
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::Keys;
+use super::input::{Edit, Input};
+use crate::backend::{ChatDetail, ReplyWindow, Request};
+use crate::theme::Theme;
+
+/// Messenger's longest message; longer ones are split by closerd, but a console line
+/// this long is a paste gone wrong more often than a message.
+const MAX_MESSAGE_CHARS: usize = 2_000;
+
+/// What a key in the transcript asks of the chats screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TranscriptAction {
+    Request(Request),
+    /// Focus back on the list, the chat stays open.
+    Back,
+    Handled,
+    /// Not a key of the transcript.
+    Ignored,
+}
+
+/// What the owner is typing, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prompt {
+    None,
+    /// A message to the customer.
+    Message,
+    /// The order value of a sale.
+    OrderValue,
+}
+
+#[derive(Debug)]
+pub struct Transcript {
+    chat_id: ChatId,
+    chat: Option<Chat>,
+    window: ReplyWindow,
+    /// Oldest first.
+    messages: Vec<Message>,
+    loaded: bool,
+    /// How many lines the view is scrolled up from the newest message.
+    scroll: usize,
+    prompt: Prompt,
+    /// Kept when the prompt closes, so Esc does not lose a half-written message.
+    message: Input,
+    order_value: Input,
+    /// Why the last action was refused, shown beside the input.
+    error: Option<String>,
+    /// A message is on its way: Enter does not send it twice.
+    sending: bool,
+    /// The transcript's height at the last draw, for paging.
+    page: usize,
+}
+
+impl Transcript {
+    pub fn new(chat_id: ChatId) -> Self {
+        Self {
+            chat_id,
+            chat: None,
+            window: ReplyWindow::default(),
+            messages: Vec::new(),
+            loaded: false,
+            scroll: 0,
+            prompt: Prompt::None,
+            message: Input::with_limit(MAX_MESSAGE_CHARS),
+            order_value: Input::with_limit(16),
+            error: None,
+            sending: false,
+            page: 10,
+        }
+    }
+
+    pub fn keys() -> Keys {
+        vec![
+            ("t", "take the chat over: the AI stops answering"),
+            ("h", "hand it back to the AI"),
+            ("i Enter", "write to the customer (when taken over)"),
+            ("c", "record a sale (asks for the order value)"),
+            ("x", "close the chat"),
+            ("↑ ↓ PgUp PgDn", "scroll the transcript; End: newest"),
+            ("Esc", "back to the list"),
+        ]
+    }
+
+    pub fn chat_id(&self) -> ChatId {
+        self.chat_id
+    }
+
+    pub fn campaign_id(&self) -> Option<closer_core::model::CampaignId> {
+        self.chat.as_ref().and_then(|chat| chat.campaign_id)
+    }
+
+    pub fn is_writing(&self) -> bool {
+        self.prompt != Prompt::None
+    }
+
+    pub fn loaded(&mut self, detail: ChatDetail) {
+        // Messages that arrived live while the page loaded are kept.
+        let mut messages = detail.messages;
+        for message in self.messages.drain(..) {
+            if !messages.iter().any(|known| known.id == message.id) {
+                messages.push(message);
+            }
+        }
+        self.messages = messages;
+        self.chat = Some(detail.chat);
+        self.window = detail.window;
+        self.loaded = true;
+    }
+
+    pub fn chat_changed(&mut self, chat: &Chat) {
+        if chat.id != self.chat_id {
+            return;
+        }
+        if let Some(at) = chat.last_customer_message_at {
+            self.window = ReplyWindow {
+                automated_until: Some(at + std::time::Duration::from_hours(24)),
+                human_until: Some(at + std::time::Duration::from_hours(24 * 7)),
+            };
+        }
+        if chat.mode == ChatMode::Ai && self.prompt == Prompt::Message {
+            self.prompt = Prompt::None;
+        }
+        if self.prompt == Prompt::OrderValue && chat.conversion.converted {
+            self.prompt = Prompt::None;
+            self.order_value.clear();
+        }
+        self.error = None;
+        self.chat = Some(chat.clone());
+    }
+
+    /// A message of this chat (live, or the answer to a send): added once.
+    pub fn message(&mut self, message: Message) {
+        match self.messages.iter_mut().find(|known| known.id == message.id) {
+            Some(known) => *known = message,
+            None => self.messages.push(message),
+        }
+    }
+
+    pub fn sent(&mut self, message: Message) {
+        self.sending = false;
+        self.message.clear();
+        self.error = None;
+        self.scroll = 0;
+        self.message(message);
+    }
+
+    pub fn delivery(&mut self, id: MessageId, delivery: DeliveryState, error: Option<String>) {
+        if let Some(message) = self.messages.iter_mut().find(|message| message.id == id) {
+            message.delivery = delivery;
+            if error.is_some() {
+                message.error = error;
+            }
+        }
+    }
+
+    pub fn failed(&mut self, text: &str) {
+        self.sending = false;
+        self.error = Some(text.to_owned());
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        match self.prompt {
+            Prompt::Message => self.message.paste(text),
+            Prompt::OrderValue => self.order_value.paste(text),
+            Prompt::None => {}
+        }
+    }
+
+    pub fn key(&mut self, key: KeyEvent, now: Timestamp) -> TranscriptAction {
+        match self.prompt {
+            Prompt::Message => return self.message_key(key, now),
+            Prompt::OrderValue => return self.order_value_key(key),
+            Prompt::None => {}
+        }
+        let request = |request| TranscriptAction::Request(request);
+        match key.code {
+            KeyCode::Char('t') => request(Request::TakeOver(self.chat_id)),
+            KeyCode::Char('h') => request(Request::HandBack(self.chat_id)),
+            KeyCode::Char('x') => request(Request::Close(self.chat_id)),
+            KeyCode::Char('c') => {
+                self.error = None;
+                self.prompt = Prompt::OrderValue;
+                TranscriptAction::Handled
+            }
+            KeyCode::Char('i') | KeyCode::Enter => {
+                if self.chat.as_ref().is_some_and(|chat| chat.mode == ChatMode::Human) {
+                    self.error = None;
+                    self.prompt = Prompt::Message;
+                } else {
+                    self.error = Some("the AI is answering this chat: take it over first (t)".into());
+                }
+                TranscriptAction::Handled
+            }
+            KeyCode::Up | KeyCode::Char('k') => self.scroll_by(1),
+            KeyCode::Down | KeyCode::Char('j') => self.scroll_by(-1),
+            KeyCode::PageUp => self.scroll_by(isize::try_from(self.page).unwrap_or(10)),
+            KeyCode::PageDown => self.scroll_by(-isize::try_from(self.page).unwrap_or(10)),
+            KeyCode::End | KeyCode::Char('G') => {
+                self.scroll = 0;
+                TranscriptAction::Handled
+            }
+            KeyCode::Esc | KeyCode::Tab => TranscriptAction::Back,
+            _ => TranscriptAction::Ignored,
+        }
+    }
+
+    fn scroll_by(&mut self, lines: isize) -> TranscriptAction {
+        self.scroll = self.scroll.saturating_add_signed(lines);
+        TranscriptAction::Handled
+    }
+
+    fn message_key(&mut self, key: KeyEvent, now: Timestamp) -> TranscriptAction {
+        match self.message.key(key) {
+            Edit::Submit => {
+                let text = self.message.text().trim().to_owned();
+                if text.is_empty() {
+                    self.error = Some("type a message first".into());
+                } else if self.window.human_until.is_some_and(|until| now >= until) {
+                    self.error =
+                        Some("Messenger allows no more messages 7 days after the customer's last".into());
+                } else if !self.sending {
+                    self.sending = true;
+                    self.error = None;
+                    return TranscriptAction::Request(Request::Send { chat: self.chat_id, text });
+                }
+            }
+            Edit::Cancel => self.prompt = Prompt::None,
+            Edit::Changed | Edit::Ignored => {}
+        }
+        TranscriptAction::Handled
+    }
+
+    fn order_value_key(&mut self, key: KeyEvent) -> TranscriptAction {
+        match self.order_value.key(key) {
+            Edit::Submit => match parse_amount(self.order_value.text()) {
+                Ok(amount_minor) => {
+                    self.error = None;
+                    return TranscriptAction::Request(Request::Convert { chat: self.chat_id, amount_minor });
+                }
+                Err(problem) => self.error = Some(problem),
+            },
+            Edit::Cancel => {
+                self.prompt = Prompt::None;
+                self.order_value.clear();
+                self.error = None;
+            }
+            Edit::Changed | Edit::Ignored => {}
+        }
+        TranscriptAction::Handled
+    }
+
+    pub fn mouse(&mut self, mouse: MouseEvent) {
+        match mouse.kind {
+            MouseEventKind::ScrollUp => {
+                self.scroll_by(3);
+            }
+            MouseEventKind::ScrollDown => {
+                self.scroll_by(-3);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn draw(
+        &mut self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: Theme,
+        now: Timestamp,
+        focused: bool,
+        campaign: Option<&str>,
+    ) {
+        let title = match &self.chat {
+            Some(chat) => format!(
+                " {} · {} · {} ",
+                closer_client::clean(if chat.customer_name.is_empty() {
+                    &chat.customer_id
+                } else {
+                    &chat.customer_name
+                }),
+                campaign.map_or_else(|| "no campaign".to_owned(), closer_client::clean),
+                if chat.mode == ChatMode::Human { "taken over by you" } else { "answered by the AI" },
+            ),
+            None => " Chat ".to_owned(),
+        };
+        let border = if focused { theme.title() } else { theme.dim() };
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(title, border));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [header, body, footer] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(2)]).areas(inner);
+
+        frame.render_widget(Paragraph::new(self.header(theme)), header);
+        self.page = usize::from(body.height.max(2) - 1);
+        if !self.loaded && self.messages.is_empty() {
+            frame.render_widget(Line::styled("loading the transcript …", theme.dim()), body);
+        } else {
+            let lines = self.visible_lines(usize::from(body.width), usize::from(body.height), theme, now);
+            frame.render_widget(Paragraph::new(lines), body);
+        }
+        frame.render_widget(Paragraph::new(self.footer(theme, now, footer.width)), footer);
+    }
+
+    fn header(&self, theme: Theme) -> Vec<Line<'static>> {
+        let Some(chat) = &self.chat else { return Vec::new() };
+        let mut first = vec![
+            Span::raw("lead "),
+            Span::styled(format!("{}", chat.lead.score), theme.score(chat.lead.score)),
+            Span::raw(format!(" · {} · {} messages", chat.status.as_str(), chat.message_count)),
+        ];
+        if let Some(value) = &chat.conversion.order_value {
+            first.push(Span::styled(
+                format!(" · sold {}", money(value.amount_minor, &value.currency)),
+                theme.good(),
+            ));
+        }
+        if chat.handoff_requested && chat.mode == ChatMode::Ai {
+            first.push(Span::styled(" · asks for a person", theme.alert()));
+        }
+        if chat.unreachable {
+            first.push(Span::styled(" · unreachable", theme.alert()));
+        }
+        let reasons: Vec<String> = chat
+            .lead
+            .reasons
+            .iter()
+            .map(|reason| format!("{} {:+}", closer_client::clean(&reason.signal), reason.points))
+            .collect();
+        let second = if reasons.is_empty() { "no lead signals yet".to_owned() } else { reasons.join(", ") };
+        vec![Line::from(first), Line::styled(second, theme.dim())]
+    }
+
+    /// The lines of the messages that fit `height`, `self.scroll` lines up from the
+    /// newest, laid out from the bottom so that only what is shown is wrapped.
+    fn visible_lines(
+        &mut self,
+        width: usize,
+        height: usize,
+        theme: Theme,
+        now: Timestamp,
+    ) -> Vec<Line<'static>> {
+        let wanted = self.scroll + height;
+        let mut reversed: Vec<Line<'static>> = Vec::with_capacity(wanted + 8);
+        let mut all = true;
+        for message in self.messages.iter().rev() {
+            if reversed.len() >= wanted {
+                all = false;
+                break;
+            }
+            let mut lines = message_lines(message, width, theme, now);
+            lines.reverse();
+            reversed.extend(lines);
+        }
+        if all {
+            // The oldest message is in: no scrolling past it.
+            self.scroll = self.scroll.min(reversed.len().saturating_sub(height));
+        }
+        let end = reversed.len().min(self.scroll + height);
+        let mut lines: Vec<Line<'static>> = reversed.drain(self.scroll.min(end)..end).collect();
+        // A short conversation sits at the bottom, by the input, as in any chat.
+        lines.resize(height, Line::raw(""));
+        lines.reverse();
+        lines
+    }
+
+    fn footer(&self, theme: Theme, now: Timestamp, width: u16) -> Vec<Line<'static>> {
+        let status = if let Some(error) = &self.error {
+            Line::styled(error.clone(), theme.alert())
+        } else if self.sending {
+            Line::styled("sending …", theme.dim())
+        } else {
+            self.window_line(theme, now)
+        };
+        let input = match self.prompt {
+            Prompt::Message => Line::from(vec![
+                Span::styled("you> ", theme.owner()),
+                Span::styled(self.message.visible(width.saturating_sub(6)), theme.focused()),
+            ]),
+            Prompt::OrderValue => Line::from(vec![
+                Span::styled("order value (e.g. 49.90)> ", theme.key()),
+                Span::styled(self.order_value.visible(width.saturating_sub(28)), theme.focused()),
+            ]),
+            Prompt::None => match &self.chat {
+                Some(chat) if chat.mode == ChatMode::Human => {
+                    Line::styled("i write · h hand back to the AI · c sale · x close · Esc list", theme.dim())
+                }
+                _ => Line::styled("t take over · c sale · x close · Esc list · ? keys", theme.dim()),
+            },
+        };
+        vec![status, input]
+    }
+
+    /// How long the owner may still write: Messenger's 24 hours after the customer's
+    /// last message, then 7 days as a person (`HUMAN_AGENT`), then not at all.
+    fn window_line(&self, theme: Theme, now: Timestamp) -> Line<'static> {
+        let Some(chat) = &self.chat else { return Line::raw("") };
+        if chat.mode != ChatMode::Human {
+            return Line::raw("");
+        }
+        match (self.window.automated_until, self.window.human_until) {
+            (Some(until), _) if now < until => Line::styled(
+                format!(
+                    "you can answer until {} (24 hours after the customer's last message)",
+                    when(until, now)
+                ),
+                theme.dim(),
+            ),
+            (_, Some(until)) if now < until => Line::styled(
+                format!("24-hour window closed: you can still answer as a person until {}", when(until, now)),
+                theme.warn(),
+            ),
+            (_, Some(_)) => {
+                Line::styled("the 7-day window has closed: Messenger allows no more messages", theme.alert())
+            }
+            _ => Line::raw(""),
+        }
+    }
+}
+
+/// A message as lines: who and when (with the delivery state of ours), then the text
+/// wrapped to `width`, then a blank line.
+fn message_lines(message: &Message, width: usize, theme: Theme, now: Timestamp) -> Vec<Line<'static>> {
+    let (who, style) = match message.sender {
+        Sender::Customer => ("Customer", theme.customer()),
+        Sender::Ai => ("AI", theme.ai()),
+        Sender::Business => ("You", theme.owner()),
+    };
+    let mut header = vec![
+        Span::styled(who, style),
+        Span::styled(format!(" · {}", when(message.sent_at, now)), theme.dim()),
+    ];
+    if message.sender != Sender::Customer {
+        let (state, style) = match message.delivery {
+            DeliveryState::Received => ("", theme.dim()),
+            DeliveryState::Pending | DeliveryState::Sending => (" · sending", theme.dim()),
+            DeliveryState::Sent => (" · sent", theme.dim()),
+            DeliveryState::Delivered => (" · delivered", theme.dim()),
+            DeliveryState::Read => (" · read", theme.good()),
+            DeliveryState::Failed => (" · FAILED", theme.alert()),
+        };
+        header.push(Span::styled(state, style));
+    }
+    let mut lines = vec![Line::from(header)];
+    let mut text = closer_client::clean(&message.text);
+    for attachment in &message.attachments {
+        let _ = write!(text, " [{}]", closer_client::clean(&attachment.kind));
+    }
+    lines.extend(wrap(&text, width.max(8)).into_iter().map(|line| Line::raw(format!("  {line}"))));
+    if !message.quick_replies.is_empty() {
+        let titles: Vec<String> = message
+            .quick_replies
+            .iter()
+            .map(|reply| format!("[{}]", closer_client::clean(&reply.title)))
+            .collect();
+        lines.push(Line::styled(format!("  {}", titles.join(" ")), theme.dim()));
+    }
+    if let Some(error) = message.error.as_ref().filter(|_| message.delivery == DeliveryState::Failed) {
+        lines.push(Line::styled(format!("  not delivered: {}", closer_client::clean(error)), theme.alert()));
+    }
+    lines.push(Line::raw(""));
+    lines
+}
+
+/// `text` in lines of at most `width - 2` characters, broken between words where it
+/// can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let room = width.saturating_sub(2).max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut length = 0;
+    for word in text.split(' ').filter(|word| !word.is_empty()) {
+        let mut word_chars: Vec<char> = word.chars().collect();
+        // A word longer than a line is cut.
+        while word_chars.len() > room {
+            if length > 0 {
+                lines.push(std::mem::take(&mut line));
+                length = 0;
+            }
+            lines.push(word_chars.drain(..room).collect());
+        }
+        let word_length = word_chars.len();
+        if length > 0 && length + 1 + word_length > room {
+            lines.push(std::mem::take(&mut line));
+            length = 0;
+        }
+        if length > 0 {
+            line.push(' ');
+            length += 1;
+        }
+        line.extend(word_chars);
+        length += word_length;
+    }
+    if length > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// "14:02" today, "24 Nov 14:02" another day (UTC, as closerd counts days).
+fn when(at: Timestamp, now: Timestamp) -> String {
+    let at = at.as_datetime();
+    if at.date_naive() == now.date() {
+        at.format("%H:%M").to_string()
+    } else {
+        at.format("%-d %b %H:%M").to_string()
+    }
+}
+
+/// Minor units as "49.90 EUR".
+fn money(amount_minor: i64, currency: &str) -> String {
+    let sign = if amount_minor < 0 { "-" } else { "" };
+    let amount = amount_minor.unsigned_abs();
+    format!("{sign}{}.{:02} {currency}", amount / 100, amount % 100)
+}
+
+/// "49.90", "49,90", "49" → minor units; anything else a message to show.
+pub fn parse_amount(text: &str) -> Result<i64, String> {
+    let problem = || format!("{:?} is not an amount: type a number such as 49.90", text.trim());
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("type the order value, such as 49.90".into());
+    }
+    let (units, cents) = match text.split_once(['.', ',']) {
+        Some((units, cents)) => (units, cents),
+        None => (text, ""),
+    };
+    let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+    if units.is_empty() || !digits(units) || !digits(cents) || cents.len() > 2 {
+        return Err(problem());
+    }
+    let units: i64 = units.parse().map_err(|_| problem())?;
+    let cents: i64 =
+        if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().map_err(|_| problem())? };
+    units.checked_mul(100).and_then(|minor| minor.checked_add(cents)).ok_or_else(problem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_to_minor_units_and_anything_else_is_explained() {
+        assert_eq!(parse_amount("49.90"), Ok(4990));
+        assert_eq!(parse_amount(" 49,9 "), Ok(4990));
+        assert_eq!(parse_amount("120"), Ok(12_000));
+        for bad in ["abc", "4.999", "-5", "1.2.3", ".5", "99999999999999999999"] {
+            let error = parse_amount(bad).expect_err(bad);
+            assert!(error.contains("not an amount"), "{bad}: {error}");
+        }
+        assert!(parse_amount("  ").expect_err("empty").contains("type the order value"));
+    }
+
+    #[test]
+    fn wrapping_breaks_between_words_and_cuts_long_ones() {
+        assert_eq!(wrap("the quick brown fox", 12), ["the quick", "brown fox"]);
+        assert_eq!(wrap("abcdefghijkl", 7), ["abcde", "fghij", "kl"]);
+        assert_eq!(wrap("", 10), [""]);
+    }
+}
