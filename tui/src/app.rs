@@ -388,7 +388,7 @@ impl App {
 
 /// The key overlay: every key of the current screen.
 fn draw_help(frame: &mut Frame, keys: &Keys, theme: Theme) {
-    let width = 60.min(frame.area().width);
+    let width = 76.min(frame.area().width);
     let height = u16::try_from(keys.len() + 4).unwrap_or(u16::MAX).min(frame.area().height);
     let area = centered(frame.area(), width, height);
     let mut lines: Vec<Line> = keys

@@ -259,15 +259,15 @@ impl Chats {
 
     /// Indices into `chats` of the rows shown, in order.
     fn visible(&self) -> Vec<usize> {
-        let needle = self.search.text().trim().to_lowercase();
+        let needle = fold(self.search.text().trim());
         self.by_activity
             .iter()
             .enumerate()
             .filter(|(_, chat)| self.filter.keeps(chat))
             .filter(|(_, chat)| {
                 needle.is_empty()
-                    || chat.customer_name.to_lowercase().contains(&needle)
-                    || chat.customer_id.to_lowercase().contains(&needle)
+                    || fold(&chat.customer_name).contains(&needle)
+                    || fold(&chat.customer_id).contains(&needle)
             })
             .map(|(at, _)| at)
             .collect()
@@ -417,13 +417,15 @@ impl Chats {
         let [search, header, rows] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
         self.list_area = rows;
-        let columns =
-            [("Customer", name_width(usize::from(rows.width))), ("Campaign", 15), ("Status", 10), ("By", 4)];
-        let mut titles = String::from("  ");
-        for (title, width) in columns {
-            titles.push_str(&fit(title, width));
+        let layout = Columns::for_width(usize::from(rows.width));
+        let mut titles = String::from("   ");
+        titles.push_str(&fit("Customer", layout.name));
+        if layout.campaign > 0 {
+            titles.push_str(&fit("Campaign", layout.campaign));
         }
-        titles.push_str("Lead New    Last");
+        titles.push_str(&fit("Status", 10));
+        titles.push_str(&fit("By", 4));
+        titles.push_str("Lead  New    Last");
         frame.render_widget(Line::styled(titles, theme.dim()), header);
 
         let search_line = if self.searching {
@@ -448,7 +450,7 @@ impl Chats {
             } else {
                 Line::styled("No chat matches: Esc clears the search, f changes the filter.", theme.dim())
             };
-            frame.render_widget(Paragraph::new(text), rows);
+            frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), rows);
             return;
         }
 
@@ -489,32 +491,69 @@ impl Chats {
             ChatMode::Human => "YOU",
         };
         let unread = if unread > 0 { format!("{unread} new") } else { String::new() };
-        let name_width = name_width(width);
+        let layout = Columns::for_width(width);
         let name = closer_client::clean(if chat.customer_name.is_empty() {
             &chat.customer_id
         } else {
             &chat.customer_name
         });
-        Line::from(vec![
+        let mut spans = vec![
             Span::raw(if selected { "▸" } else { " " }),
             Span::styled(flag, flag_style),
-            Span::styled(fit(&name, name_width), if flag == "!" { theme.alert() } else { theme.normal() }),
-            Span::styled(fit(&closer_client::clean(campaign), 15), theme.dim()),
+            Span::raw(" "),
+            Span::styled(fit(&name, layout.name), if flag == "!" { theme.alert() } else { theme.normal() }),
+        ];
+        if layout.campaign > 0 {
+            spans.push(Span::styled(fit(&closer_client::clean(campaign), layout.campaign), theme.dim()));
+        }
+        spans.extend([
             Span::raw(fit(chat.status.as_str(), 10)),
             Span::styled(
                 fit(mode, 4),
                 if chat.mode == ChatMode::Human { theme.owner() } else { theme.normal() },
             ),
-            Span::styled(format!("{:>3} ", chat.lead.score), theme.score(chat.lead.score)),
+            Span::styled(format!("{:>4} ", chat.lead.score), theme.score(chat.lead.score)),
             Span::styled(fit(&unread, 7), theme.key()),
             Span::styled(ago(chat.last_activity_at, now), theme.dim()),
-        ])
+        ]);
+        Line::from(spans)
     }
 }
 
-/// The customer column takes what the others leave.
-fn name_width(width: usize) -> usize {
-    width.saturating_sub(2 + 15 + 10 + 4 + 4 + 7 + 5).clamp(8, 30)
+/// The widths of the list's columns that vary: the campaign's goes first when space is
+/// short, and the customer's name takes what the others leave.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    name: usize,
+    /// 0: not shown.
+    campaign: usize,
+}
+
+impl Columns {
+    /// Marker, flag and space; status, by, lead, new, last.
+    const FIXED: usize = 3 + 10 + 4 + 5 + 7 + 5;
+
+    fn for_width(width: usize) -> Self {
+        let campaign = if width >= 70 { 15 } else { 0 };
+        Self { name: width.saturating_sub(Self::FIXED + campaign).clamp(8, 30), campaign }
+    }
+}
+
+/// Lower case without the accents of Latin letters: "Inês" is found by "ines".
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect()
 }
 
 /// `text` cut or padded to exactly `width` columns, a space after.
