@@ -5,12 +5,15 @@
 
 mod api;
 mod config;
+mod document;
 mod error;
 pub mod live;
 
 pub use api::{Api, Body};
 pub use config::{ClientConfig, Credentials, DEFAULT_SERVER, Paths};
+pub use document::Document;
 pub use error::{Error, Result};
+pub use reqwest::Method;
 
 /// Text from customers and the server, made safe for one cell or line of a terminal:
 /// control characters (escape sequences, tabs, newlines) become spaces.

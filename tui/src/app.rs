@@ -13,27 +13,46 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::backend::{Answer, Failure, Request};
 use crate::event::{Connection, Event};
+use crate::screens::business::Business;
+use crate::screens::campaigns::Campaigns;
 use crate::screens::chats::Chats;
 use crate::screens::dashboard::Dashboard;
+use crate::screens::integrations::Integrations;
+use crate::screens::leo::Leo;
 use crate::screens::login::{Login, Submitted};
-use crate::screens::{Keys, status_bar};
+use crate::screens::{Keys, Screen, status_bar};
 use crate::theme::Theme;
 
-/// The screens behind the login.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The screens behind the login, in the order of their number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
     Dashboard,
     Chats,
+    Campaigns,
+    Integrations,
+    Leo,
+    Business,
 }
 
 impl Tab {
-    const ALL: [Self; 2] = [Self::Dashboard, Self::Chats];
+    const ALL: [Self; 6] =
+        [Self::Dashboard, Self::Chats, Self::Campaigns, Self::Integrations, Self::Leo, Self::Business];
 
     fn title(self) -> &'static str {
         match self {
             Self::Dashboard => "Dashboard",
             Self::Chats => "Chats",
+            Self::Campaigns => "Campaigns",
+            Self::Integrations => "Integrations",
+            Self::Leo => "Leo",
+            Self::Business => "Business",
         }
+    }
+
+    /// The tab of number key `c` ('1' the first).
+    fn of_key(c: char) -> Option<Self> {
+        let n = c.to_digit(10)? as usize;
+        Self::ALL.get(n.checked_sub(1)?).copied()
     }
 }
 
@@ -76,6 +95,13 @@ pub struct App {
     tab: Tab,
     chats: Chats,
     dashboard: Dashboard,
+    campaigns: Campaigns,
+    integrations: Integrations,
+    leo: Leo,
+    business: Business,
+    /// The business's onboarding was found unfinished once: the console opened the
+    /// wizard, and does not force it again.
+    onboarding_shown: bool,
     connection: Connection,
     notice: Option<Notice>,
     overlay: Overlay,
@@ -98,6 +124,11 @@ impl App {
             tab: Tab::Chats,
             chats: Chats::default(),
             dashboard: Dashboard::default(),
+            campaigns: Campaigns::default(),
+            integrations: Integrations::default(),
+            leo: Leo::default(),
+            business: Business::default(),
+            onboarding_shown: false,
             connection: Connection::Idle,
             notice: None,
             overlay: Overlay::None,
@@ -124,10 +155,26 @@ impl App {
         &self.chats
     }
 
+    /// The screens that make their own calls.
+    fn screen(&mut self, tab: Tab) -> Option<&mut dyn Screen> {
+        match tab {
+            Tab::Dashboard | Tab::Chats => None,
+            Tab::Campaigns => Some(&mut self.campaigns),
+            Tab::Integrations => Some(&mut self.integrations),
+            Tab::Leo => Some(&mut self.leo),
+            Tab::Business => Some(&mut self.business),
+        }
+    }
+
     fn load_everything(&mut self) -> Vec<Request> {
         self.chats.loading();
         let mut requests = vec![Request::LoadChats, Request::LoadDashboard { today: self.now.date() }];
         requests.extend(self.chats.open_chat_id().map(Request::OpenChat));
+        for tab in [Tab::Campaigns, Tab::Integrations, Tab::Leo, Tab::Business] {
+            if let Some(screen) = self.screen(tab) {
+                requests.extend(screen.load());
+            }
+        }
         requests
     }
 
@@ -141,6 +188,8 @@ impl App {
                     self.login.paste(&text);
                 } else if self.tab == Tab::Chats {
                     self.chats.paste(&text);
+                } else if let Some(screen) = self.screen(self.tab) {
+                    screen.paste(&text);
                 }
                 Vec::new()
             }
@@ -168,6 +217,12 @@ impl App {
     }
 
     fn live(&mut self, live: LiveEvent) -> Vec<Request> {
+        let mut requests = Vec::new();
+        for tab in [Tab::Campaigns, Tab::Integrations] {
+            if let Some(screen) = self.screen(tab) {
+                requests.extend(screen.live(&live.event));
+            }
+        }
         match live.event {
             Live::ChatCreated { chat } | Live::ChatUpdated { chat } => self.chats.upsert(chat),
             Live::ChatMessage { message, .. } => self.chats.message(message),
@@ -195,7 +250,7 @@ impl App {
             Live::Resync { .. } => return self.load_everything(),
             _ => {}
         }
-        Vec::new()
+        requests
     }
 
     fn answer(&mut self, answer: Answer) -> Vec<Request> {
@@ -211,6 +266,15 @@ impl App {
             Answer::ChatChanged(chat) => self.chats.upsert(*chat),
             Answer::Sent(message) => self.chats.sent(*message),
             Answer::Dashboard(figures) => self.dashboard.set(*figures),
+            Answer::Called { call, value } => {
+                let tab = call.screen;
+                let requests = self.screen(tab).map(|screen| screen.called(&call, value)).unwrap_or_default();
+                if tab == Tab::Business && self.business.needs_onboarding() && !self.onboarding_shown {
+                    self.onboarding_shown = true;
+                    self.tab = Tab::Business;
+                }
+                return requests;
+            }
             Answer::Failed { request, error } => self.failed(&request, error),
         }
         Vec::new()
@@ -231,6 +295,11 @@ impl App {
                 let text = format!("{}: {error}", request.doing());
                 // A form keeps what was typed and shows why it was refused beside it.
                 self.chats.failed(request, &text);
+                if let Request::Call(call) = request
+                    && let Some(screen) = self.screen(call.screen)
+                {
+                    screen.failed(call, &text);
+                }
                 if matches!(request, Request::LoadDashboard { .. }) {
                     self.dashboard.failed(text.clone());
                 }
@@ -264,7 +333,11 @@ impl App {
                 None => Vec::new(),
             };
         }
-        let writing = self.tab == Tab::Chats && self.chats.is_writing();
+        let writing = match self.tab {
+            Tab::Dashboard => false,
+            Tab::Chats => self.chats.is_writing(),
+            tab => self.screen(tab).is_some_and(|screen| screen.is_writing()),
+        };
         if ctrl_c {
             self.ask_to_quit(writing);
             return Vec::new();
@@ -280,12 +353,8 @@ impl App {
                     self.overlay = Overlay::Help;
                     return Vec::new();
                 }
-                KeyCode::Char('1') => {
-                    self.tab = Tab::Dashboard;
-                    return Vec::new();
-                }
-                KeyCode::Char('2') => {
-                    self.tab = Tab::Chats;
+                KeyCode::Char(c) if Tab::of_key(c).is_some() => {
+                    self.tab = Tab::of_key(c).unwrap_or(self.tab);
                     return Vec::new();
                 }
                 KeyCode::Char('r') if key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -294,9 +363,11 @@ impl App {
                 _ => {}
             }
         }
+        let now = self.now;
         match self.tab {
             Tab::Dashboard => Vec::new(),
-            Tab::Chats => self.chats.key(key, self.now),
+            Tab::Chats => self.chats.key(key, now),
+            tab => self.screen(tab).map(|screen| screen.key(key, now)).unwrap_or_default(),
         }
     }
 
@@ -321,8 +392,12 @@ impl App {
             }
         }
         match self.tab {
-            Tab::Dashboard => Vec::new(),
             Tab::Chats => self.chats.mouse(mouse),
+            Tab::Leo => {
+                self.leo.mouse(mouse);
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -344,6 +419,13 @@ impl App {
                 Tab::Chats => {
                     self.chats.draw(frame, body, theme, self.now);
                     self.chats.keys()
+                }
+                tab => {
+                    let now = self.now;
+                    self.screen(tab).map_or_else(Vec::new, |screen| {
+                        screen.draw(frame, body, theme, now);
+                        screen.keys()
+                    })
                 }
             }
         };
@@ -369,8 +451,10 @@ impl App {
 
     fn draw_tabs(&mut self, frame: &mut Frame, area: Rect) {
         let theme = self.theme;
-        let mut spans = vec![Span::styled(" Closer ", theme.title())];
-        let mut x = area.x + 8;
+        // The name only where there is room for it beside six tabs.
+        let wide = area.width >= 100;
+        let mut spans = if wide { vec![Span::styled(" Closer ", theme.title())] } else { Vec::new() };
+        let mut x = area.x + if wide { 8 } else { 0 };
         self.tab_areas.clear();
         for (n, tab) in Tab::ALL.into_iter().enumerate() {
             let text = format!(" {} {} ", n + 1, tab.title());
@@ -381,7 +465,9 @@ impl App {
             spans.push(Span::styled(text, style));
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::styled("  ? keys", theme.dim()));
+        if wide {
+            spans.push(Span::styled("  ? keys", theme.dim()));
+        }
         frame.render_widget(Line::from(spans), area);
     }
 }

@@ -4,7 +4,7 @@
 //! live events pick up the new one.
 
 use chrono::{Days, NaiveDate};
-use closer_client::{Api, Body, Error, Paths};
+use closer_client::{Api, Body, Document, Error, Paths};
 use closer_core::analytics::{Comparison, DailyPoint};
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
+use crate::app::Tab;
 use crate::event::Event;
 
 /// Chats and messages come in pages of this many (the API's largest).
@@ -44,6 +45,9 @@ pub enum Request {
         chat: ChatId,
         text: String,
     },
+    /// A call of one of the other screens (campaigns, integrations, Leo, the business):
+    /// its answer comes back whole to the screen that asked.
+    Call(Call),
     /// Today and the last 7 days against the periods before, today's hours and the
     /// last 30 days; `today` in UTC, as closerd counts days.
     LoadDashboard {
@@ -65,6 +69,7 @@ impl Request {
             Self::Convert { .. } => "recording the sale",
             Self::Send { .. } => "sending",
             Self::LoadDashboard { .. } => "loading the numbers",
+            Self::Call(call) => call.doing,
         }
     }
 }
@@ -85,10 +90,64 @@ pub enum Answer {
     ChatChanged(Box<Chat>),
     Sent(Box<Message>),
     Dashboard(Box<Dashboard>),
+    /// closerd's answer to a [`Call`] (`null` when it had no body).
+    Called {
+        call: Call,
+        value: Value,
+    },
     Failed {
         request: Request,
         error: Failure,
     },
+}
+
+/// A REST call for a screen: what it is for, and what to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The screen that asked, which gets the answer.
+    pub screen: Tab,
+    /// What is being done, for a message when it fails ("activating the campaign").
+    pub doing: &'static str,
+    pub method: Method,
+    /// Under `/api/v1`.
+    pub path: String,
+    pub body: CallBody,
+}
+
+/// The HTTP methods the console uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallBody {
+    None,
+    Json(Value),
+    /// A document from the owner's disk, read by the backend: a file that cannot be
+    /// read is refused with its path before anything is sent.
+    Document(std::path::PathBuf),
+}
+
+impl Call {
+    pub fn get(screen: Tab, doing: &'static str, path: impl Into<String>) -> Self {
+        Self { screen, doing, method: Method::Get, path: path.into(), body: CallBody::None }
+    }
+
+    pub fn post(screen: Tab, doing: &'static str, path: impl Into<String>, body: CallBody) -> Self {
+        Self { screen, doing, method: Method::Post, path: path.into(), body }
+    }
+
+    pub fn patch(screen: Tab, doing: &'static str, path: impl Into<String>, body: Value) -> Self {
+        Self { screen, doing, method: Method::Patch, path: path.into(), body: CallBody::Json(body) }
+    }
+
+    pub fn delete(screen: Tab, doing: &'static str, path: impl Into<String>) -> Self {
+        Self { screen, doing, method: Method::Delete, path: path.into(), body: CallBody::None }
+    }
 }
 
 /// Why a request failed, in the terms the console acts on.
@@ -220,8 +279,24 @@ async fn answer(
             let body = Body::Json(json!({ "text": text }));
             Answer::Sent(Box::new(parse(api.post(&format!("/chats/{chat}/messages"), body).await?)?))
         }
+        Request::Call(call) => Answer::Called { call: call.clone(), value: make(api, call).await? },
         Request::LoadDashboard { today } => Answer::Dashboard(Box::new(load_dashboard(api, *today).await?)),
     })
+}
+
+async fn make(api: &mut Api, call: &Call) -> Result<Value, Error> {
+    let method = match call.method {
+        Method::Get => closer_client::Method::GET,
+        Method::Post => closer_client::Method::POST,
+        Method::Patch => closer_client::Method::PATCH,
+        Method::Delete => closer_client::Method::DELETE,
+    };
+    let body = match &call.body {
+        CallBody::None => Body::None,
+        CallBody::Json(value) => Body::Json(value.clone()),
+        CallBody::Document(path) => return Document::read(path)?.upload(api).await,
+    };
+    api.call(method, &call.path, &[], body).await
 }
 
 async fn load_chats(api: &mut Api) -> Result<Vec<Chat>, Error> {

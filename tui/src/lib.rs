@@ -23,7 +23,7 @@ use futures_util::StreamExt as _;
 use tokio::sync::{mpsc, watch};
 
 pub use app::{App, Options, Tab};
-pub use backend::{Answer, ChatDetail, Dashboard, Failure, ReplyWindow, Request};
+pub use backend::{Answer, Call, CallBody, ChatDetail, Dashboard, Failure, Method, ReplyWindow, Request};
 pub use event::{Connection, Event};
 pub use screens::chats::Filter;
 pub use theme::Theme;

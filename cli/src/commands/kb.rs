@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Ctx, segment};
 use crate::error::{CliError, Result};
 use crate::output::{field, text};
-use closer_client::Body;
+use closer_client::{Body, Document};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Kb {
@@ -39,32 +39,11 @@ pub async fn run(ctx: &Ctx, command: Kb) -> Result<()> {
 
 async fn add(ctx: &Ctx, files: Vec<PathBuf>) -> Result<()> {
     // Every file is read before the first is sent: a typo adds nothing.
-    let mut documents = Vec::new();
-    for path in files {
-        let name = path.display().to_string();
-        let content = std::fs::read_to_string(&path).map_err(|error| {
-            CliError::Usage(match error.kind() {
-                std::io::ErrorKind::InvalidData => format!("{name}: not UTF-8 text (only text and Markdown)"),
-                _ => format!("{name}: {error}"),
-            })
-        })?;
-        let filename = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| CliError::Usage(format!("{name}: not a file name")))?
-            .to_owned();
-        let markdown = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
-        let content_type = if markdown { "text/markdown" } else { "text/plain" };
-        documents.push((filename, content_type, content));
-    }
+    let documents = files.iter().map(|path| Document::read(path)).collect::<Result<Vec<_>, _>>()?;
     let mut api = ctx.api()?;
     let mut added = Vec::new();
-    for (filename, content_type, content) in documents {
-        let body = Body::Text { content_type, text: content };
-        let meta = api.call(Method::POST, "/onboarding/documents", &[("filename", filename)], body).await?;
+    for document in documents {
+        let meta = document.upload(&mut api).await?;
         if !ctx.out.json && !ctx.out.quiet {
             ctx.out.line(format!(
                 "added {} ({} bytes, {}) as {}",

@@ -1,12 +1,55 @@
 //! The console's screens, each its own component: it takes keys and mouse events,
 //! keeps its state, and draws itself into the area it is given.
 
+pub mod business;
+pub mod campaigns;
 pub mod chats;
 pub mod dashboard;
 pub mod input;
+pub mod integrations;
+pub mod leo;
 pub mod login;
 pub mod status_bar;
 pub mod transcript;
 
+use closer_core::model::Timestamp;
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use serde_json::Value;
+
+use crate::backend::{Call, Request};
+use crate::theme::Theme;
+
 /// The keys of a screen: what to press, what it does. The help overlay lists them.
 pub type Keys = Vec<(&'static str, &'static str)>;
+
+/// A screen that talks to closerd through [`Call`]s: the app routes each answer back
+/// to the screen that asked.
+pub trait Screen {
+    /// What to load when the owner logs in or reloads (Ctrl-R).
+    fn load(&mut self) -> Vec<Request>;
+
+    fn keys(&self) -> Keys;
+
+    /// True while the owner types into a field: every key is text then.
+    fn is_writing(&self) -> bool;
+
+    fn key(&mut self, key: KeyEvent, now: Timestamp) -> Vec<Request>;
+
+    fn paste(&mut self, text: &str);
+
+    /// closerd answered one of this screen's calls.
+    fn called(&mut self, call: &Call, value: Value) -> Vec<Request>;
+
+    /// closerd refused one of this screen's calls: `error` says what and why, to show
+    /// where it was asked (beside the field), keeping what was typed.
+    fn failed(&mut self, call: &Call, error: &str);
+
+    /// A live event, for the screens that follow one (a campaign changed elsewhere).
+    fn live(&mut self, _event: &closer_core::events::Event) -> Vec<Request> {
+        Vec::new()
+    }
+
+    fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, now: Timestamp);
+}

@@ -479,7 +479,7 @@ fn message_lines(message: &Message, width: usize, theme: Theme, now: Timestamp) 
 
 /// `text` in lines of at most `width - 2` characters, broken between words where it
 /// can be.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let room = width.saturating_sub(2).max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
