@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{Ctx, segment};
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use crate::output::{field, text};
 use closer_client::{Body, Document};
 
