@@ -102,6 +102,6 @@ async fn play(
     }
     let event = sandbox::event(who.user_id, customer_id, customer_name, played, state.clock.now());
     state.store.inbox_enqueue(&event).await?;
-    state.pipeline.wake();
+    state.pipeline.wake(1);
     Ok((StatusCode::ACCEPTED, Json(Accepted { key: event.key })))
 }

@@ -72,9 +72,14 @@ impl Pipeline {
         Self { config, scorer, facebook_app_id, wake: Notify::new(), pages: PageDirectory::default(), owner }
     }
 
-    /// Tells idle workers there is work.
-    pub fn wake(&self) {
-        self.wake.notify_waiters();
+    /// Tells idle workers there is work: one worker per new event, at most all of
+    /// them. Waking every worker for each event made them race for one claim (and on
+    /// MongoDB, for nothing): a webhook burst cost a claim query per worker per event.
+    /// A wake-up that finds no worker waiting is kept for the next one that looks.
+    pub fn wake(&self, events: usize) {
+        for _ in 0..events.min(self.config.workers.max(1)) {
+            self.wake.notify_one();
+        }
     }
 
     pub fn lease_for(&self) -> Duration {

@@ -99,13 +99,12 @@ async fn receive(
             continue;
         };
         let outcome = state.store.inbox_enqueue(&InboxItem::from_webhook(&event, tenant, now)).await?;
-        let outcome = if outcome == Enqueued::New { "stored" } else { "duplicate" };
+        let new = outcome == Enqueued::New;
+        let outcome = if new { "stored" } else { "duplicate" };
         metrics::counter!(crate::metrics::WEBHOOK_EVENTS, "outcome" => outcome).increment(1);
-        stored += 1;
+        stored += usize::from(new);
     }
-    if stored > 0 {
-        state.pipeline.wake();
-    }
+    state.pipeline.wake(stored);
     Ok("EVENT_RECEIVED")
 }
 

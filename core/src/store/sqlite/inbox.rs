@@ -13,7 +13,10 @@ use crate::store::StoreError;
 
 /// Events a worker may take: waiting and due, or held under a lease (which counts
 /// only if the lease has expired: the claim checks the lease table).
-const CLAIMABLE: &str = "((status = 'pending' AND available_at <= :now) OR status = 'leased')";
+// The literal `status IN (…)` lets SQLite use the partial indexes (`inbox_waiting`,
+// `inbox_by_conversation`), whose WHERE clause it must see implied: without it every
+// claim scanned the whole inbox, done events included, and slowed as the inbox grew.
+const CLAIMABLE: &str = "status IN ('pending', 'leased') AND ((status = 'pending' AND available_at <= :now) OR status = 'leased')";
 
 pub(super) fn enqueue(conn: &Connection, event: &NewInboxEvent) -> Result<Enqueued> {
     let inserted = conn
