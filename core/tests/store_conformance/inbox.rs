@@ -54,6 +54,33 @@ pub async fn enqueue_is_idempotent(store: Arc<dyn Store>) {
     assert!(matches!(store.inbox_get("facebook:nope").await, Err(StoreError::NotFound { .. })));
 }
 
+/// A webhook burst: many events at once, some delivered twice, each answered for
+/// itself (the embedded store writes a burst in one transaction).
+pub async fn a_burst_of_enqueues_keeps_every_event_once(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..300)
+        .map(|n| {
+            // Events 0-199, the first 100 of them delivered twice.
+            let e = event(&format!("m_{}", n % 200), &format!("page:psid-{}", n % 7), at(n % 200));
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { (e.key.clone(), store.inbox_enqueue(&e).await) })
+        })
+        .collect();
+    let mut new = HashSet::new();
+    let mut duplicates = 0;
+    for task in tasks {
+        let (key, outcome) = task.await.expect("join");
+        match outcome.expect("enqueue") {
+            Enqueued::New => assert!(new.insert(key.clone()), "{key} was new twice"),
+            Enqueued::Duplicate => duplicates += 1,
+        }
+    }
+    assert_eq!((new.len(), duplicates), (200, 100));
+    for n in 0..200 {
+        let stored = store.inbox_get(&format!("facebook:m_{n}")).await.expect("every event is stored");
+        assert_eq!(stored.status, InboxStatus::Pending);
+    }
+}
+
 pub async fn a_claim_takes_one_conversation_in_order(store: Arc<dyn Store>) {
     // Arrival order differs from the platform's timestamps.
     for (key, conversation, second) in

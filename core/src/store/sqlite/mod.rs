@@ -12,6 +12,7 @@
 mod analytics;
 mod campaigns;
 mod chats;
+mod enqueuer;
 mod inbox;
 mod schema;
 mod users;
@@ -49,7 +50,9 @@ pub struct SqliteStore {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    /// Shared with the enqueuer's thread, which writes webhook events in batches.
+    writer: Arc<Mutex<Connection>>,
+    enqueuer: enqueuer::Enqueuer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
@@ -86,13 +89,11 @@ impl SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(unavailable)?;
 
+        let writer = Arc::new(Mutex::new(writer));
+        let enqueuer = enqueuer::Enqueuer::start(Arc::clone(&writer))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the inbox writer: {e}")))?;
         Ok(Self {
-            inner: Arc::new(Inner {
-                path,
-                writer: Mutex::new(writer),
-                readers,
-                next_reader: AtomicUsize::new(0),
-            }),
+            inner: Arc::new(Inner { path, writer, enqueuer, readers, next_reader: AtomicUsize::new(0) }),
         })
     }
 
@@ -563,8 +564,7 @@ impl Store for SqliteStore {
 
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
-        let event = event.clone();
-        self.write(move |conn| inbox::enqueue(conn, &event)).await
+        self.inner.enqueuer.enqueue(event.clone()).await
     }
 
     async fn inbox_claim(
