@@ -89,14 +89,20 @@ fn the_login_screen_refuses_bad_input_in_place_and_keeps_it() {
 
     // And a login that works opens the chats and loads them.
     console.feed(Event::Answer(Answer::LoggedIn { email: "ana@bakery.example".into() }));
-    assert_eq!(console.take_requests(), [Request::LoadChats, Request::LoadDashboard { today: now().date() }]);
+    assert_eq!(
+        console.take_chat_requests(),
+        [Request::LoadChats, Request::LoadDashboard { today: now().date() }]
+    );
     assert_eq!(console.app.tab(), Tab::Chats);
 }
 
 #[test]
 fn the_chat_list_in_its_states() {
     let mut loading = Console::new(80, 24, Some("ana@bakery.example"));
-    assert_eq!(loading.take_requests(), [Request::LoadChats, Request::LoadDashboard { today: now().date() }]);
+    assert_eq!(
+        loading.take_chat_requests(),
+        [Request::LoadChats, Request::LoadDashboard { today: now().date() }]
+    );
     assert_snapshot!("chats_loading", loading.screen());
 
     let mut empty = Console::with_chats(80, 24, Vec::new());

@@ -149,7 +149,7 @@ impl Console {
         let app = &mut self.app;
         self.terminal.draw(|frame| app.draw(frame)).expect("draws");
         let buffer = self.terminal.backend().buffer();
-        let width = usize::from(buffer.area.width);
+        let width = usize::from(buffer.area.width).max(1);
         let cells: Vec<&str> = buffer.content.iter().map(ratatui::buffer::Cell::symbol).collect();
         cells.chunks(width).map(|row| row.concat().trim_end().to_owned()).collect::<Vec<_>>().join("\n")
     }
@@ -157,5 +157,11 @@ impl Console {
     /// The requests made since the last call.
     pub fn take_requests(&mut self) -> Vec<Request> {
         std::mem::take(&mut self.requests)
+    }
+
+    /// The requests made since the last call, without the calls of the screens that
+    /// load their own things (campaigns, integrations, the business).
+    pub fn take_chat_requests(&mut self) -> Vec<Request> {
+        self.take_requests().into_iter().filter(|request| !matches!(request, Request::Call(_))).collect()
     }
 }
