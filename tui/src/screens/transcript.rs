@@ -65,6 +65,9 @@ pub struct Transcript {
     sending: bool,
     /// The transcript's height at the last draw, for paging.
     page: usize,
+    /// Lines per message at `heights_width`; cleared when a message changes.
+    heights: Vec<usize>,
+    heights_width: usize,
 }
 
 impl Transcript {
@@ -82,6 +85,8 @@ impl Transcript {
             error: None,
             sending: false,
             page: 10,
+            heights: Vec::new(),
+            heights_width: 0,
         }
     }
 
@@ -118,6 +123,7 @@ impl Transcript {
             }
         }
         self.messages = messages;
+        self.heights.clear();
         self.chat = Some(detail.chat);
         self.window = detail.window;
         self.loaded = true;
@@ -147,7 +153,10 @@ impl Transcript {
     /// A message of this chat (live, or the answer to a send): added once.
     pub fn message(&mut self, message: Message) {
         match self.messages.iter_mut().find(|known| known.id == message.id) {
-            Some(known) => *known = message,
+            Some(known) => {
+                *known = message;
+                self.heights.clear();
+            }
             None => self.messages.push(message),
         }
     }
@@ -162,6 +171,7 @@ impl Transcript {
 
     pub fn delivery(&mut self, id: MessageId, delivery: DeliveryState, error: Option<String>) {
         if let Some(message) = self.messages.iter_mut().find(|message| message.id == id) {
+            self.heights.clear();
             message.delivery = delivery;
             if error.is_some() {
                 message.error = error;
@@ -355,25 +365,34 @@ impl Transcript {
         theme: Theme,
         now: Timestamp,
     ) -> Vec<Line<'static>> {
-        let wanted = self.scroll + height;
+        if self.heights_width != width {
+            self.heights.clear();
+            self.heights_width = width;
+        }
+        for message in &self.messages[self.heights.len()..] {
+            self.heights.push(message_lines(message, width, theme, now).len());
+        }
+        let total: usize = self.heights.iter().sum();
+        self.scroll = self.scroll.min(total.saturating_sub(height));
+        let mut skipped = 0;
+        let mut start = self.messages.len();
+        while start > 0 && skipped + self.heights[start - 1] <= self.scroll {
+            skipped += self.heights[start - 1];
+            start -= 1;
+        }
+        let scroll = self.scroll - skipped;
+        let wanted = scroll + height;
         let mut reversed: Vec<Line<'static>> = Vec::with_capacity(wanted + 8);
-        let mut all = true;
-        for message in self.messages.iter().rev() {
+        for message in self.messages[..start].iter().rev() {
             if reversed.len() >= wanted {
-                all = false;
                 break;
             }
             let mut lines = message_lines(message, width, theme, now);
             lines.reverse();
             reversed.extend(lines);
         }
-        if all {
-            // The oldest message is in: no scrolling past it.
-            self.scroll = self.scroll.min(reversed.len().saturating_sub(height));
-        }
-        let end = reversed.len().min(self.scroll + height);
-        let mut lines: Vec<Line<'static>> = reversed.drain(self.scroll.min(end)..end).collect();
-        // A short conversation sits at the bottom, by the input, as in any chat.
+        let end = reversed.len().min(wanted);
+        let mut lines: Vec<Line<'static>> = reversed.drain(scroll.min(end)..end).collect();
         lines.resize(height, Line::raw(""));
         lines.reverse();
         lines
@@ -485,16 +504,23 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut line = String::new();
     let mut length = 0;
     for word in text.split(' ').filter(|word| !word.is_empty()) {
-        let mut word_chars: Vec<char> = word.chars().collect();
-        // A word longer than a line is cut.
-        while word_chars.len() > room {
+        let word_length = word.chars().count();
+        if word_length > room {
+            // A word longer than a line is cut; its end starts the next line.
             if length > 0 {
                 lines.push(std::mem::take(&mut line));
                 length = 0;
             }
-            lines.push(word_chars.drain(..room).collect());
+            for c in word.chars() {
+                if length == room {
+                    lines.push(std::mem::take(&mut line));
+                    length = 0;
+                }
+                line.push(c);
+                length += 1;
+            }
+            continue;
         }
-        let word_length = word_chars.len();
         if length > 0 && length + 1 + word_length > room {
             lines.push(std::mem::take(&mut line));
             length = 0;
@@ -503,7 +529,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             line.push(' ');
             length += 1;
         }
-        line.extend(word_chars);
+        line.push_str(word);
         length += word_length;
     }
     if length > 0 || lines.is_empty() {
