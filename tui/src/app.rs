@@ -56,12 +56,17 @@ impl Tab {
     }
 }
 
-/// A message for the owner in the status bar until the next one.
+/// A message for the owner in the status bar, until the next one or until it is
+/// [`NOTICE_FOR`] old: the screen that was refused keeps its own message in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub text: String,
     pub alert: bool,
+    pub at: Timestamp,
 }
+
+/// How long a notice stays in the status bar.
+const NOTICE_FOR: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// What covers the screen until a key is pressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,6 +214,9 @@ impl App {
     fn tick(&mut self, now: Timestamp) -> Vec<Request> {
         let new_day = now.date() != self.now.date();
         self.now = now;
+        if self.notice.as_ref().is_some_and(|notice| now.since(notice.at) >= NOTICE_FOR) {
+            self.notice = None;
+        }
         if self.email.is_some() && (self.dashboard_stale || new_day) {
             self.dashboard_stale = false;
             return vec![Request::LoadDashboard { today: now.date() }];
@@ -218,7 +226,7 @@ impl App {
 
     fn live(&mut self, live: LiveEvent) -> Vec<Request> {
         let mut requests = Vec::new();
-        for tab in [Tab::Campaigns, Tab::Integrations] {
+        for tab in [Tab::Campaigns, Tab::Integrations, Tab::Business] {
             if let Some(screen) = self.screen(tab) {
                 requests.extend(screen.live(&live.event));
             }
@@ -309,7 +317,7 @@ impl App {
     }
 
     fn notify(&mut self, text: String, alert: bool) {
-        self.notice = Some(Notice { text, alert });
+        self.notice = Some(Notice { text, alert, at: self.now });
     }
 
     fn key(&mut self, key: KeyEvent) -> Vec<Request> {

@@ -361,3 +361,15 @@ fn any_size_draws_without_breaking() {
     console.terminal.backend_mut().resize(12, 4);
     console.screen();
 }
+
+#[test]
+fn a_notice_leaves_the_status_bar_after_a_while() {
+    let mut console = bakery();
+    let error = Failure::Refused("closerd is busy".into());
+    console.feed(Event::Answer(Answer::Failed { request: Request::LoadChats, error }));
+    assert!(console.screen().contains("loading the chats: closerd is busy"));
+    console.feed(Event::Tick(harness::minutes_ago(-1)));
+    let status = console.screen().lines().last().unwrap_or_default().to_owned();
+    assert!(!status.contains("closerd is busy"), "{status}");
+    assert!(status.contains("● live"), "{status}");
+}
