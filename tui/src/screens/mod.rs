@@ -16,6 +16,8 @@ use closer_core::model::Timestamp;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
 use serde_json::Value;
 
 use crate::backend::{Call, Request};
@@ -52,4 +54,20 @@ pub trait Screen {
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, now: Timestamp);
+}
+
+/// `text` wrapped to `width`, each line indented by `indent` columns.
+pub(crate) fn indented(text: &str, indent: usize, width: usize, style: Style) -> Vec<Line<'static>> {
+    // `wrap` keeps two columns of margin: one is the right margin, the indent the rest.
+    let room = width.saturating_sub(indent).saturating_add(1).max(8);
+    transcript::wrap(text, room)
+        .into_iter()
+        .map(|line| Line::styled(format!("{}{line}", " ".repeat(indent)), style))
+        .collect()
+}
+
+/// A JSON answer of closerd as `T`, or a message saying it is not what was expected.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_json::from_value(value)
+        .map_err(|error| format!("closerd's answer is not what the console expects ({error})"))
 }

@@ -16,7 +16,6 @@ use closer_core::model::{BusinessInfo, DocumentId, DocumentMeta, Timestamp};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use serde::Deserialize;
@@ -26,7 +25,8 @@ use self::documents::Documents;
 use self::info::InfoForm;
 use self::knowledge::Knowledge;
 use self::steps::Step;
-use super::transcript::wrap;
+pub(super) use super::indented;
+use super::parse;
 use super::{Keys, Screen};
 use crate::app::Tab;
 use crate::backend::{Call, CallBody, Method, Request};
@@ -320,16 +320,6 @@ impl Screen for Business {
     }
 }
 
-/// `text` wrapped to `width`, each line indented by `indent` columns.
-fn indented(text: &str, indent: usize, width: usize, style: Style) -> Vec<Line<'static>> {
-    // `wrap` keeps two columns of margin: one is the right margin, the indent the rest.
-    let room = width.saturating_sub(indent).saturating_add(1).max(8);
-    wrap(text, room)
-        .into_iter()
-        .map(|line| Line::styled(format!("{}{line}", " ".repeat(indent)), style))
-        .collect()
-}
-
 /// `text` cut to `width` columns, with `…` where it was cut.
 fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -340,11 +330,6 @@ fn fit(text: &str, width: usize) -> String {
         cut.push('…');
     }
     cut
-}
-
-fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
-    serde_json::from_value(value)
-        .map_err(|error| format!("closerd's answer is not what the console expects ({error})"))
 }
 
 #[cfg(test)]

@@ -10,13 +10,13 @@ use closer_core::model::{IntegrationStatus, Platform, Timestamp};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use serde_json::{Value, json};
 
 use self::connect::{ConnectForm, Outcome};
-use super::transcript::wrap;
+pub(super) use super::indented;
+use super::parse;
 use super::{Keys, Screen};
 use crate::app::Tab;
 use crate::backend::{Call, CallBody, Method, Request};
@@ -306,19 +306,4 @@ impl Screen for Integrations {
         };
         frame.render_widget(Line::styled(hint, theme.dim()), hints);
     }
-}
-
-/// `text` wrapped to `width`, each line indented by `indent` columns.
-fn indented(text: &str, indent: usize, width: usize, style: Style) -> Vec<Line<'static>> {
-    // `wrap` keeps two columns of margin: one is the right margin, the indent the rest.
-    let room = width.saturating_sub(indent).saturating_add(1).max(8);
-    wrap(text, room)
-        .into_iter()
-        .map(|line| Line::styled(format!("{}{line}", " ".repeat(indent)), style))
-        .collect()
-}
-
-fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
-    serde_json::from_value(value)
-        .map_err(|error| format!("closerd's answer is not what the console expects ({error})"))
 }
