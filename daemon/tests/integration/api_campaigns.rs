@@ -19,6 +19,7 @@ both_backends![
     transitions_follow_the_status_machine,
     only_drafts_can_be_deleted,
     one_default_per_platform,
+    consoles_hear_of_every_campaign_change,
     campaigns_of_another_business_are_not_found_and_stay_unchanged,
     every_campaign_route_needs_a_token,
 ];
@@ -491,4 +492,43 @@ async fn every_campaign_route_needs_a_token(app: &TestApp) {
     }
     assert_eq!(list(app, &token, "").await, [get(app, &token, &campaign).await]);
     assert_eq!(get(app, &token, &campaign).await, campaign);
+}
+
+async fn consoles_hear_of_every_campaign_change(app: &TestApp) {
+    let account = app.register("ana@cases.example").await;
+    let token = account.token.clone();
+    let mut events = app.state.events.subscribe(account.tenant(), None);
+    let first = create(app, &token, ready("First")).await;
+    let second = create(app, &token, ready("Second")).await;
+    let draft = create(app, &token, ready("Draft")).await;
+    for campaign in [&first, &second] {
+        post(app, &token, campaign, "activate").await.expect(StatusCode::OK, None);
+    }
+    post(app, &token, &first, "default").await.expect(StatusCode::OK, None);
+    post(app, &token, &second, "default").await.expect(StatusCode::OK, None);
+    post(app, &token, &draft, "default").await.expect(StatusCode::CONFLICT, None);
+    app.call("DELETE", &path_of(&draft, ""), Some(&token), None).await.expect(StatusCode::NO_CONTENT, None);
+
+    // Published before each answer: all are there now, in order, and nothing for the refusal.
+    let mut heard = Vec::new();
+    while let Some(frame) = events.try_recv() {
+        let event: Value = serde_json::from_str(&frame.expect("live").json).expect("json");
+        let campaign = &event["campaign"];
+        let name = campaign["name"].as_str().map_or_else(|| event["campaign_id"].to_string(), str::to_owned);
+        let state = format!("{} {}", campaign["status"].as_str().unwrap_or("-"), campaign["is_default"]);
+        heard.push(format!("{} {name} {state}", event["type"].as_str().unwrap_or_default()));
+    }
+    let draft_id = draft["id"].to_string();
+    let expected = [
+        "campaign.updated First draft false".to_owned(),
+        "campaign.updated Second draft false".to_owned(),
+        "campaign.updated Draft draft false".to_owned(),
+        "campaign.updated First active false".to_owned(),
+        "campaign.updated Second active false".to_owned(),
+        "campaign.updated First active true".to_owned(),
+        "campaign.updated First active false".to_owned(),
+        "campaign.updated Second active true".to_owned(),
+        format!("campaign.deleted {draft_id} - null"),
+    ];
+    assert_eq!(heard, expected);
 }

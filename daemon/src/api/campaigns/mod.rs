@@ -7,6 +7,7 @@ mod transitions;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
+use closer_core::events::Event;
 use closer_core::model::{Campaign, CampaignId, CampaignStatus, Platform, Problem, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -73,6 +74,7 @@ async fn create(
     campaign.validate()?;
     state.store.create_campaign(&campaign).await?;
     tracing::info!(user = %who.user_id, campaign = %campaign.id, "campaign created");
+    state.events.publish(who.user_id, Event::CampaignUpdated { campaign: campaign.clone() });
     Ok((StatusCode::CREATED, location(&campaign), Json(campaign)))
 }
 
@@ -164,6 +166,7 @@ async fn update(
     if saved.status == CampaignStatus::Active {
         state.knowledge.schedule(&state, who.user_id);
     }
+    state.events.publish(who.user_id, Event::CampaignUpdated { campaign: saved.clone() });
     Ok(Json(saved))
 }
 
@@ -186,5 +189,6 @@ async fn delete(
 ) -> Result<StatusCode, AppError> {
     state.store.delete_campaign(who.user_id, id).await?;
     tracing::info!(user = %who.user_id, campaign = %id, "campaign deleted");
+    state.events.publish(who.user_id, Event::CampaignDeleted { campaign_id: id });
     Ok(StatusCode::NO_CONTENT)
 }

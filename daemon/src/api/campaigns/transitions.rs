@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use closer_core::events::Event;
 use closer_core::model::{Campaign, CampaignId, CampaignStatus, Transition, TransitionError};
 use closer_core::store::StoreError;
 
@@ -36,6 +37,7 @@ async fn make_move(
                     // The AI learns from the active campaigns only.
                     state.knowledge.schedule(state, who.user_id);
                 }
+                state.events.publish(who.user_id, Event::CampaignUpdated { campaign: saved.clone() });
                 return Ok(saved);
             }
             Err(other) => return Err(other.into()),
@@ -153,8 +155,24 @@ pub(super) async fn make_default(
     who: Authenticated,
     AppPath(id): AppPath<CampaignId>,
 ) -> Result<Json<Campaign>, AppError> {
+    // The default it replaces changes too: consoles hear of both.
+    let before: Vec<CampaignId> = state
+        .store
+        .list_campaigns(who.user_id, Some(CampaignStatus::Active))
+        .await?
+        .into_iter()
+        .filter(|campaign| campaign.is_default && campaign.id != id)
+        .map(|campaign| campaign.id)
+        .collect();
     let campaign = state.store.set_default_campaign(who.user_id, id, state.clock.now()).await?;
     let platform = campaign.platform;
     tracing::info!(user = %who.user_id, campaign = %id, %platform, "default campaign set");
+    for previous in before {
+        let previous = state.store.get_campaign(who.user_id, previous).await?;
+        if !previous.is_default {
+            state.events.publish(who.user_id, Event::CampaignUpdated { campaign: previous });
+        }
+    }
+    state.events.publish(who.user_id, Event::CampaignUpdated { campaign: campaign.clone() });
     Ok(Json(campaign))
 }
