@@ -229,7 +229,7 @@ fn bad_input_is_refused_beside_its_field_and_kept() {
     assert!(!console.app.should_quit());
     let screen = console.screen();
     assert!(screen.contains("! must not be empty"), "{screen}");
-    assert!(screen.contains("! \"abc\" is not a price: type a number such as 24.90"), "{screen}");
+    assert!(screen.contains("! \"abc\" is not an amount: type a number such as 24.90"), "{screen}");
     assert!(screen.contains("Colomba quattro"), "what was typed stays: {screen}");
     assert!(screen.contains("EUR"), "the currency the business sells in: {screen}");
     assert_snapshot!("campaigns_form_refused", screen);
@@ -249,7 +249,7 @@ fn bad_input_is_refused_beside_its_field_and_kept() {
     let screen = console.screen();
     assert!(screen.contains("! must be at most 200 characters"), "{screen}");
     assert!(screen.contains("! question 1, option 2 must be at most 20 characters"), "{screen}");
-    assert!(!screen.contains("is not a price"), "{screen}");
+    assert!(!screen.contains("is not an amount"), "{screen}");
 
     // Esc with something typed asks before dropping it; n keeps the form.
     console.key(KeyCode::Esc);

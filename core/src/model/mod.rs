@@ -9,6 +9,7 @@ mod inbox;
 mod integration;
 mod knowledge;
 mod leo;
+pub mod money;
 mod time;
 mod user;
 pub mod validate;

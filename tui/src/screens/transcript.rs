@@ -555,25 +555,13 @@ fn money(amount_minor: i64, currency: &str) -> String {
     format!("{sign}{}.{:02} {currency}", amount / 100, amount % 100)
 }
 
-/// "49.90", "49,90", "49" → minor units; anything else a message to show.
+/// "49.90", "49,90", "49" → minor units (two decimals: the chat's currency is
+/// closerd's to know); anything else a message to show.
 pub fn parse_amount(text: &str) -> Result<i64, String> {
-    let problem = || format!("{:?} is not an amount: type a number such as 49.90", text.trim());
-    let text = text.trim();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Err("type the order value, such as 49.90".into());
     }
-    let (units, cents) = match text.split_once(['.', ',']) {
-        Some((units, cents)) => (units, cents),
-        None => (text, ""),
-    };
-    let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
-    if units.is_empty() || !digits(units) || !digits(cents) || cents.len() > 2 {
-        return Err(problem());
-    }
-    let units: i64 = units.parse().map_err(|_| problem())?;
-    let cents: i64 =
-        if cents.is_empty() { 0 } else { format!("{cents:0<2}").parse().map_err(|_| problem())? };
-    units.checked_mul(100).and_then(|minor| minor.checked_add(cents)).ok_or_else(problem)
+    closer_core::model::money::parse_minor(text, "").map_err(|error| error.to_string())
 }
 
 #[cfg(test)]
@@ -585,10 +573,11 @@ mod tests {
         assert_eq!(parse_amount("49.90"), Ok(4990));
         assert_eq!(parse_amount(" 49,9 "), Ok(4990));
         assert_eq!(parse_amount("120"), Ok(12_000));
-        for bad in ["abc", "4.999", "-5", "1.2.3", ".5", "99999999999999999999"] {
+        for bad in ["abc", "-5", "1.2.3", ".5", "99999999999999999999"] {
             let error = parse_amount(bad).expect_err(bad);
             assert!(error.contains("not an amount"), "{bad}: {error}");
         }
+        assert!(parse_amount("4.999").expect_err("decimals").contains("too many decimals"));
         assert!(parse_amount("  ").expect_err("empty").contains("type the order value"));
     }
 
