@@ -9,7 +9,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::backend::{Answer, Failure, Request};
 use crate::event::{Connection, Event};
@@ -20,7 +19,8 @@ use crate::screens::dashboard::Dashboard;
 use crate::screens::integrations::Integrations;
 use crate::screens::leo::Leo;
 use crate::screens::login::{Login, Submitted};
-use crate::screens::{Keys, Screen, status_bar};
+use crate::screens::overlay::{draw_confirm, draw_help};
+use crate::screens::{Screen, status_bar};
 use crate::theme::Theme;
 
 /// The screens behind the login, in the order of their number keys.
@@ -478,42 +478,4 @@ impl App {
         }
         frame.render_widget(Line::from(spans), area);
     }
-}
-
-/// The key overlay: every key of the current screen.
-fn draw_help(frame: &mut Frame, keys: &Keys, theme: Theme) {
-    let width = 76.min(frame.area().width);
-    let height = u16::try_from(keys.len() + 4).unwrap_or(u16::MAX).min(frame.area().height);
-    let area = centered(frame.area(), width, height);
-    let mut lines: Vec<Line> = keys
-        .iter()
-        .map(|(key, what)| {
-            Line::from(vec![Span::styled(format!("{key:>12}  "), theme.key()), Span::raw(*what)])
-        })
-        .collect();
-    lines.push(Line::styled("any key closes this", theme.dim()));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys ")),
-        area,
-    );
-}
-
-fn draw_confirm(frame: &mut Frame, question: &str, theme: Theme) {
-    let width = 50.min(frame.area().width);
-    let area = centered(frame.area(), width, 4);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(Line::styled(question, theme.alert()))
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL)),
-        area,
-    );
-}
-
-/// A `width` × `height` rectangle in the middle of `area`.
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Keys;
 use super::input::{Edit, Input};
-use crate::app::centered;
+use super::overlay::centered;
 use crate::theme::Theme;
 
 /// closerd refuses shorter passwords; saying so here saves a round trip.

@@ -9,6 +9,7 @@ pub mod input;
 pub mod integrations;
 pub mod leo;
 pub mod login;
+pub mod overlay;
 pub mod status_bar;
 pub mod transcript;
 

@@ -275,7 +275,7 @@ pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, the
             "Drop what you typed in the form? y drops it · any other key goes back to it".to_owned()
         }
     };
-    let area = crate::app::centered(area, 56.min(area.width), 5.min(area.height));
+    let area = crate::screens::overlay::centered(area, 56.min(area.width), 5.min(area.height));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(Line::styled(question, theme.alert()))
