@@ -81,6 +81,26 @@ pub async fn a_burst_of_enqueues_keeps_every_event_once(store: Arc<dyn Store>) {
     }
 }
 
+/// One customer's flood, its conversation held by a worker, must not hide another
+/// customer who wrote after it.
+pub async fn a_flood_in_one_conversation_does_not_hide_the_others(store: Arc<dyn Store>) {
+    for n in 0..300 {
+        let e = event(&format!("flood_{n:03}"), "page:flood", at(n));
+        store.inbox_enqueue(&e).await.expect("enqueue");
+    }
+    store.inbox_enqueue(&event("other_1", "page:other", at(400))).await.expect("enqueue");
+    let first = store.inbox_claim("w1", at(500), LEASE, 25).await.expect("claim").expect("work");
+    assert_eq!(first.conversation, "page:flood", "the oldest waiting conversation first");
+    assert_eq!(first.events.len(), 25);
+    let second =
+        store.inbox_claim("w2", at(500), LEASE, 25).await.expect("claim").expect("the other customer");
+    assert_eq!(
+        (second.conversation.as_str(), keys(&second).as_slice()),
+        ("page:other", ["other_1"].as_slice())
+    );
+    assert!(store.inbox_claim("w3", at(500), LEASE, 25).await.expect("claim").is_none(), "both are held");
+}
+
 pub async fn a_claim_takes_one_conversation_in_order(store: Arc<dyn Store>) {
     // Arrival order differs from the platform's timestamps.
     for (key, conversation, second) in

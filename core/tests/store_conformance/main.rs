@@ -60,6 +60,7 @@ conformance! {
     chats::a_sale_is_recorded_once_under_concurrency,
     inbox::enqueue_is_idempotent,
     inbox::a_burst_of_enqueues_keeps_every_event_once,
+    inbox::a_flood_in_one_conversation_does_not_hide_the_others,
     inbox::a_claim_takes_one_conversation_in_order,
     inbox::concurrent_workers_never_share_a_conversation,
     inbox::an_expired_lease_is_reclaimed,

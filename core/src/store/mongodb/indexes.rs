@@ -87,6 +87,9 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
         &c.inbox,
         vec![
             plain("by_status_available", doc! { "status": 1, "available_at": 1, "occurred_at": 1 }),
+            // The claim reads the oldest waiting events first: one range per status,
+            // merged in time order.
+            plain("waiting_by_time", doc! { "status": 1, "occurred_at": 1, "_id": 1 }),
             plain("by_conversation_status", doc! { "conversation": 1, "status": 1, "occurred_at": 1 }),
             plain("by_lease", doc! { "lease": 1 }),
         ],

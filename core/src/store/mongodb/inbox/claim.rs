@@ -20,6 +20,11 @@ const CANDIDATES: i64 = 16;
 /// Rounds of a claim when every candidate was taken by another worker meanwhile.
 const ROUNDS: usize = 4;
 
+/// Waiting events read, oldest first, to find the candidates: a backlog of many
+/// customers is found in the first few; only when one conversation's flood fills the
+/// window (its lease held) does the claim group the whole backlog.
+const WINDOW: i64 = 256;
+
 /// What one claim asks for.
 struct Wanted<'a> {
     owner: &'a str,
@@ -55,7 +60,64 @@ pub(in crate::store::mongodb) async fn claim(
 }
 
 /// The conversations with claimable events and no live lease, oldest waiting first.
+///
+/// Read from the oldest waiting events through the `waiting_by_time` index and one
+/// lookup of their conversations' leases: the cost of a claim no longer grows with the
+/// backlog, which made throughput collapse exactly when a burst needed it.
 async fn candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
+    let oldest: Vec<Document> = c
+        .inbox
+        .find(claimable(now)?)
+        .sort(doc! { "occurred_at": 1, "_id": 1 })
+        .projection(doc! { "conversation": 1 })
+        .limit(WINDOW)
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let window_full = i64::try_from(oldest.len()).is_ok_and(|read| read == WINDOW);
+    let mut conversations: Vec<String> = Vec::new();
+    for event in oldest {
+        let conversation = match event.get("conversation") {
+            Some(Bson::String(conversation)) => conversation.clone(),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "an inbox event's conversation is not text: {other:?}"
+                )));
+            }
+        };
+        if !conversations.contains(&conversation) {
+            conversations.push(conversation);
+        }
+    }
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let held: Vec<Document> = c
+        .inbox_leases
+        .find(doc! { "_id": { "$in": &conversations }, "lease_until": { "$gt": now.clone() } })
+        .projection(doc! { "_id": 1 })
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let held: Vec<&str> = held.iter().filter_map(|lease| lease.get_str("_id").ok()).collect();
+    let free: Vec<String> = conversations
+        .into_iter()
+        .filter(|conversation| !held.contains(&conversation.as_str()))
+        .take(usize::try_from(CANDIDATES).unwrap_or(16))
+        .collect();
+    if free.is_empty() && window_full {
+        return grouped_candidates(c, now).await;
+    }
+    Ok(free)
+}
+
+/// The same as [`candidates`], by grouping every claimable event: for a window full of
+/// conversations whose leases are held.
+async fn grouped_candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
     let pipeline = [
         doc! { "$match": claimable(now)? },
         doc! { "$group": {
