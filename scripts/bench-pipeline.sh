@@ -16,6 +16,7 @@
 #
 #   scripts/bench-pipeline.sh [rounds]          (ROUNDS=3 by default)
 #   SKIP_MONGODB=1 scripts/bench-pipeline.sh    SQLite only
+#   SKIP_SQLITE=1 scripts/bench-pipeline.sh     MongoDB only
 #   NO_BUILD=1 scripts/bench-pipeline.sh        the release binaries already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -201,8 +202,10 @@ memory() {
     stop "$graph"
 }
 
-bench_store sqlite
-memory
+if [ -z "${SKIP_SQLITE:-}" ]; then
+    bench_store sqlite
+    memory
+fi
 if [ -z "${SKIP_MONGODB:-}" ]; then
     mongodb="${CLOSER_TEST_MONGODB_URI:-}"
     [ -n "$mongodb" ] || mongodb="$(bash scripts/mongodb-test-server.sh uri 2>/dev/null || true)"
@@ -241,7 +244,7 @@ for kind in sqlite mongodb; do
     done
 done
 echo
-grep '^sqlite memory' "$results" | cut -d' ' -f3- | sed 's/^/closerd memory with '"$seed_chats"' chats: /'
+{ grep '^sqlite memory' "$results" || true; } | cut -d' ' -f3- | sed 's/^/closerd memory with '"$seed_chats"' chats: /'
 echo
 echo "raw results:"
 cat "$results"
