@@ -23,6 +23,9 @@ if [ -z "${CLOSER_TEST_MONGODB_URI:-}" ]; then
     export CLOSER_TEST_MONGODB_URI
 fi
 
+step "tools for the console tests (tmux)"
+scripts/test-tools.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

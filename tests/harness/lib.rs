@@ -37,6 +37,13 @@ pub fn closer_bin() -> &'static Path {
     BIN.get_or_init(|| built_binary("CLOSER_BIN", "closer"))
 }
 
+/// The `closer-tui` binary (the operator console), built like [`closerd_bin`] on first
+/// use; `CLOSER_TUI_BIN` points at a prebuilt one instead.
+pub fn closer_tui_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| built_binary("CLOSER_TUI_BIN", "closer-tui"))
+}
+
 /// `bin` from the running test's target and profile directory (or the prebuilt one
 /// the variable `prebuilt` names).
 ///
@@ -70,6 +77,20 @@ fn build_workspace_once(profile_dir: &Path) {
             .current_dir(workspace)
             .args(["test", "--workspace", "--no-run", "--quiet", "--target-dir"])
             .arg(target_dir);
+        // What cargo set for this test is not the build's: some build scripts (ring's)
+        // rerun when `CARGO_MANIFEST_DIR` changes, so passing it on rebuilt them here and
+        // again in the next outer `cargo test`, ~50 s each time.
+        for (name, _) in std::env::vars_os() {
+            let name_text = name.to_string_lossy();
+            let set_by_cargo_for_the_test = ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_"]
+                .iter()
+                .any(|prefix| name_text.starts_with(prefix))
+                || ["CARGO_CRATE_NAME", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"]
+                    .contains(&name_text.as_ref());
+            if set_by_cargo_for_the_test {
+                build.env_remove(&name);
+            }
+        }
         match profile_dir.file_name().and_then(|name| name.to_str()) {
             Some("debug") | None => {}
             Some("release") => {

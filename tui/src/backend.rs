@@ -201,6 +201,17 @@ pub struct ReplyWindow {
     pub human_until: Option<Timestamp>,
 }
 
+impl ReplyWindow {
+    /// Messenger's windows after a customer's message at `at`: 24 hours for automated
+    /// replies, 7 days for a person's.
+    pub fn after(at: Timestamp) -> Self {
+        Self {
+            automated_until: Some(at + std::time::Duration::from_hours(24)),
+            human_until: Some(at + std::time::Duration::from_hours(24 * 7)),
+        }
+    }
+}
+
 /// The dashboard's figures.
 #[derive(Debug, Clone)]
 pub struct Dashboard {

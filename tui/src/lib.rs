@@ -66,12 +66,14 @@ pub async fn run(server: Option<String>) -> Result<(), Error> {
     let (tokens, token) = watch::channel(None);
     let backend = tokio::spawn(backend::serve(paths, server.clone(), outgoing, events.clone(), tokens));
     let live = tokio::spawn(live::follow(server.clone(), token, events.clone()));
-    let input = tokio::spawn(read_terminal(events.clone()));
-    let clock = tokio::spawn(tick(events));
+    let clock = tokio::spawn(tick(events.clone()));
 
+    let mut tasks = vec![backend, live, clock];
     let mut app = App::new(Options { server, email, now: Timestamp::now(), theme: Theme::from_env() });
     let result = async {
         let mut terminal = terminal::TerminalGuard::enter()?;
+        // Keys are read once the terminal is ours: nothing of its setup is taken for input.
+        tasks.push(tokio::spawn(read_terminal(events)));
         for request in app.start() {
             let _ = requests.send(request);
         }
@@ -93,7 +95,7 @@ pub async fn run(server: Option<String>) -> Result<(), Error> {
         Ok::<(), Error>(())
     }
     .await;
-    for task in [backend, live, input, clock] {
+    for task in tasks {
         task.abort();
     }
     result

@@ -31,9 +31,17 @@ impl TerminalGuard {
         install_panic_hook();
         enable_raw_mode()?;
         // From here on, a failure still restores: the guard exists before anything else can fail.
-        let mut guard = Self { terminal: Terminal::new(CrosstermBackend::new(io::stdout()))? };
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
-        guard.terminal.clear()?;
+        let guard = Self { terminal: Terminal::new(CrosstermBackend::new(io::stdout()))? };
+        // Cleared by a plain escape sequence: ratatui's `clear()` asks the terminal where
+        // its cursor is, and the answer can be read as input by the key reader instead,
+        // leaving the console blank or failing to start (crossterm#963).
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
         Ok(guard)
     }
 }

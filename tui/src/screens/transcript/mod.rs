@@ -137,10 +137,7 @@ impl Transcript {
             return;
         }
         if let Some(at) = chat.last_customer_message_at {
-            self.window = ReplyWindow {
-                automated_until: Some(at + std::time::Duration::from_hours(24)),
-                human_until: Some(at + std::time::Duration::from_hours(24 * 7)),
-            };
+            self.window = ReplyWindow::after(at);
         }
         if chat.mode == ChatMode::Ai && self.prompt == Prompt::Message {
             self.prompt = Prompt::None;
@@ -153,8 +150,17 @@ impl Transcript {
         self.chat = Some(chat.clone());
     }
 
-    /// A message of this chat (live, or the answer to a send): added once.
+    /// A message of this chat (live, or the answer to a send): added once. A new one
+    /// counts in the header, and a customer's moves the reply window on.
     pub fn message(&mut self, message: Message) {
+        let known = self.messages.iter().any(|known| known.id == message.id);
+        if !known && let Some(chat) = &mut self.chat {
+            chat.message_count += 1;
+            if message.sender == closer_core::model::Sender::Customer {
+                chat.last_customer_message_at = Some(message.sent_at);
+                self.window = ReplyWindow::after(message.sent_at);
+            }
+        }
         match self.messages.iter_mut().find(|known| known.id == message.id) {
             Some(known) => {
                 *known = message;
@@ -412,7 +418,7 @@ impl Transcript {
         let input = match self.prompt {
             Prompt::Message => Line::from(vec![
                 Span::styled("you> ", theme.owner()),
-                Span::styled(self.message.visible(width.saturating_sub(6)), theme.focused()),
+                Span::styled(self.message.visible(width.saturating_sub(5)), theme.focused()),
             ]),
             Prompt::OrderValue => Line::from(vec![
                 Span::styled("order value (e.g. 49.90)> ", theme.key()),
