@@ -204,7 +204,7 @@ impl FallbackResponder {
     }
 
     fn failed(&self, route: Route, error: &AiError) {
-        let owner_must_act = matches!(error, AiError::Unauthorized | AiError::QuotaExceeded);
+        let owner_must_act = error.owner_must_act();
         {
             let mut inner = self.lock();
             inner.failures = inner.failures.saturating_add(1);

@@ -120,6 +120,11 @@ impl AiError {
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Timeout { .. } | Self::RateLimited { .. } | Self::Provider(_))
     }
+
+    /// Only the owner can mend it (the key, the billing): they are told, not only the log.
+    pub fn owner_must_act(&self) -> bool {
+        matches!(self, Self::Unauthorized | Self::QuotaExceeded)
+    }
 }
 
 /// Answers customers.

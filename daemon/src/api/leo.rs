@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use closer_core::ai::leo::{Leo, LeoError, ToolCallRecord};
+use closer_core::events::Event;
 use closer_core::model::{LeoConversation, LeoConversationId, Problem, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,6 +82,17 @@ async fn ask(
         },
     )?;
     state.store.save_leo_conversation(&conversation).await?;
+    if let Some(error) = &answer.provider_failed {
+        state.events.publish(
+            who.user_id,
+            Event::AiProviderFailed {
+                provider: "openai".to_owned(),
+                error: error.clone(),
+                chat_id: None,
+                fell_back: true,
+            },
+        );
+    }
     Ok(Json(LeoReply {
         conversation_id: conversation.id,
         answer: answer.text,

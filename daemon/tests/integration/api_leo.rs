@@ -230,5 +230,22 @@ async fn a_configured_model_answers_and_its_failure_falls_back_to_the_rules() {
     let fallback = fallback.expect(StatusCode::OK, None);
     assert_eq!(fallback["provider"], "rules", "{fallback}");
     assert!(fallback["answer"].as_str().expect("answer").contains(&week), "{fallback}");
+
+    // A refused key is the owner's to mend: the rules answer, and the consoles are told.
+    // A passing outage (the 500 above) told them nothing.
+    let mut events = app.state.events.subscribe(ana.tenant(), None);
+    assert!(events.try_recv().is_none(), "nothing was published for the outage");
+    model.push(Answer::Unauthorized);
+    let refused = ask(&app, &ana.token, json!({ "message": "how much did we make this week?" })).await;
+    assert_eq!(refused.expect(StatusCode::OK, None)["provider"], "rules");
+    let frame = events.try_recv().expect("an event").expect("live");
+    let event: Value = serde_json::from_str(&frame.json).expect("json");
+    assert_eq!(
+        (&event["type"], &event["fell_back"]),
+        (&json!("ai.provider_failed"), &json!(true)),
+        "{event}"
+    );
+    assert!(event["error"].as_str().is_some_and(|e| e.contains("API key")), "{event}");
+    assert!(!frame.json.contains("sk-test"), "the key never reaches a console: {}", frame.json);
     app.finish().await;
 }

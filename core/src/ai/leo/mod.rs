@@ -42,6 +42,11 @@ pub struct LeoAnswer {
     pub provider: String,
     /// The tool calls the answer was built from, in order.
     pub tools: Vec<ToolCallRecord>,
+    /// The model failed in a way only the owner can mend (a refused key, no quota):
+    /// the rules answered instead, and the owner should be told. What it said, for them.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub provider_failed: Option<String>,
 }
 
 /// Why Leo could not answer.
@@ -140,6 +145,7 @@ impl Leo {
         }
 
         let mut answered = None;
+        let mut provider_failed = None;
         if let Some(model) = &self.model {
             let business = match store.get_user(tenant).await {
                 Ok(user) => user.business.business_name,
@@ -159,6 +165,11 @@ impl Leo {
                 Ok((text, tools)) => answered = Some((text, "openai", tools)),
                 Err(failure) => {
                     tracing::warn!(%tenant, reason = %failure, "Leo's model failed; the rules answer instead");
+                    if let model::ModelFailure::Ai(error) = failure
+                        && error.owner_must_act()
+                    {
+                        provider_failed = Some(error.to_string());
+                    }
                 }
             }
         }
@@ -172,7 +183,7 @@ impl Leo {
         tracing::info!(%tenant, provider, tools = tools.len(), "Leo answered");
         conversation.push(LeoRole::Owner, question, now);
         conversation.push(LeoRole::Leo, text.clone(), now);
-        Ok(LeoAnswer { text, provider: provider.to_owned(), tools })
+        Ok(LeoAnswer { text, provider: provider.to_owned(), tools, provider_failed })
     }
 }
 
