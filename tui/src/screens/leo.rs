@@ -5,11 +5,12 @@
 use closer_core::model::Timestamp;
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 use serde_json::{Value, json};
 
+use super::conversation::{Pane, bottom_up};
 use super::input::{Edit, Input};
 use super::transcript::wrap;
 use super::{Keys, Screen};
@@ -82,35 +83,6 @@ impl Leo {
             MouseEventKind::ScrollDown => self.scroll = self.scroll.saturating_sub(3),
             _ => {}
         }
-    }
-
-    fn lines(&mut self, width: usize, height: usize, theme: Theme) -> Vec<Line<'static>> {
-        let mut reversed: Vec<Line<'static>> = Vec::new();
-        for turn in self.turns.iter().rev() {
-            let (who, style, text) = match turn {
-                Turn::Owner(text) => ("You", theme.owner(), text),
-                Turn::Leo(text) => ("Leo", theme.ai(), text),
-            };
-            let mut lines = vec![Line::styled(who, style)];
-            for paragraph in text.lines() {
-                let clean = closer_client::clean(paragraph);
-                lines.extend(
-                    wrap(&clean, width.max(8)).into_iter().map(|line| Line::raw(format!("  {line}"))),
-                );
-            }
-            lines.push(Line::raw(""));
-            lines.reverse();
-            reversed.extend(lines);
-            if reversed.len() >= self.scroll + height {
-                break;
-            }
-        }
-        self.scroll = self.scroll.min(reversed.len().saturating_sub(height));
-        let end = reversed.len().min(self.scroll + height);
-        let mut shown: Vec<Line<'static>> = reversed.drain(self.scroll.min(end)..end).collect();
-        shown.resize(height, Line::raw(""));
-        shown.reverse();
-        shown
     }
 }
 
@@ -191,41 +163,45 @@ impl Screen for Leo {
     }
 
     fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, _now: Timestamp) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(" Leo, your assistant ", theme.title()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let [body, status, input] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-        if self.turns.is_empty() {
-            let hints = vec![
-                Line::raw("Ask about your business, for example:"),
-                Line::styled("  which campaign sold most this week?", theme.dim()),
-                Line::styled("  how many leads did I get yesterday?", theme.dim()),
-                Line::styled("  who should I call back?", theme.dim()),
-            ];
-            frame.render_widget(Paragraph::new(hints), body);
-        } else {
-            let lines = self.lines(usize::from(body.width), usize::from(body.height), theme);
-            frame.render_widget(Paragraph::new(lines), body);
-        }
-        let status_line = if let Some(error) = &self.error {
+        let status = if let Some(error) = &self.error {
             Line::styled(error.clone(), theme.alert())
         } else if self.asking {
             Line::styled("Leo is looking at your figures …", theme.dim())
         } else {
             Line::raw("")
         };
-        frame.render_widget(status_line, status);
-        let input_line = if self.writing {
-            Line::from(vec![
-                Span::styled("you> ", theme.owner()),
-                Span::styled(self.question.visible(input.width.saturating_sub(6)), theme.focused()),
-            ])
-        } else {
-            Line::styled("i ask a question · n new conversation · ? keys", theme.dim())
+        let pane = Pane {
+            block: Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(" Leo, your assistant ", theme.title())),
+            hints: vec![
+                Line::raw("Ask about your business, for example:"),
+                Line::styled("  which campaign sold most this week?", theme.dim()),
+                Line::styled("  how many leads did I get yesterday?", theme.dim()),
+                Line::styled("  who should I call back?", theme.dim()),
+            ],
+            status,
+            writing: self.writing.then(|| (Span::styled("you> ", theme.owner()), &self.question)),
+            idle: Line::styled("i ask a question · n new conversation · ? keys", theme.dim()),
         };
-        frame.render_widget(input_line, input);
+        let (turns, scroll) = (&self.turns, &mut self.scroll);
+        pane.draw(frame, area, turns.is_empty(), |width, height| {
+            bottom_up(turns, scroll, height, |turn| turn_lines(turn, width, theme))
+        });
     }
+}
+
+/// One turn: who, then the text wrapped to `width`, paragraph by paragraph.
+fn turn_lines(turn: &Turn, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let (who, style, text) = match turn {
+        Turn::Owner(text) => ("You", theme.owner(), text),
+        Turn::Leo(text) => ("Leo", theme.ai(), text),
+    };
+    let mut lines = vec![Line::styled(who, style)];
+    for paragraph in text.lines() {
+        let clean = closer_client::clean(paragraph);
+        lines.extend(wrap(&clean, width.max(8)).into_iter().map(|line| Line::raw(format!("  {line}"))));
+    }
+    lines.push(Line::raw(""));
+    lines
 }

@@ -4,6 +4,7 @@
 pub mod business;
 pub mod campaigns;
 pub mod chats;
+pub mod conversation;
 pub mod dashboard;
 pub mod input;
 pub mod integrations;

@@ -8,13 +8,14 @@ use std::fmt::Write as _;
 use closer_core::model::{Campaign, CampaignId, Message};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 use serde_json::{Value, json};
 
 use crate::app::Tab;
 use crate::backend::{Call, CallBody};
+use crate::screens::conversation::{Pane, bottom_up};
 use crate::screens::input::{Edit, Input};
 use crate::screens::transcript::wrap;
 use crate::theme::Theme;
@@ -198,67 +199,42 @@ impl Preview {
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, focused: bool) {
         let title = format!(" Preview · {} · nothing is sent ", closer_client::clean(&self.name));
         let border = if focused { theme.title() } else { theme.dim() };
-        let block = Block::default().borders(Borders::ALL).title(Span::styled(title, border));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let [body, status, input] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-        if self.turns.is_empty() {
-            let hints = vec![
-                Line::raw("Write as a customer would; the AI answers as it would in a chat."),
-                Line::styled("  hello!", theme.dim()),
-                Line::styled("  how much is it?", theme.dim()),
-                Line::styled("  can you deliver on Friday?", theme.dim()),
-            ];
-            frame.render_widget(Paragraph::new(hints), body);
-        } else {
-            let lines = self.lines(usize::from(body.width), usize::from(body.height), theme);
-            frame.render_widget(Paragraph::new(lines), body);
-        }
-        let status_line = if let Some(error) = &self.error {
+        let status = if let Some(error) = &self.error {
             Line::styled(closer_client::clean(error), theme.alert())
         } else if self.asking {
             Line::styled("the AI is answering …", theme.dim())
         } else {
             Line::raw("")
         };
-        frame.render_widget(status_line, status);
-        let input_line = if self.writing {
-            Line::from(vec![
-                Span::styled("customer> ", theme.customer()),
-                Span::styled(self.input.visible(input.width.saturating_sub(11)), theme.focused()),
-            ])
-        } else {
-            Line::styled("i write · n start over · Esc back to the list", theme.dim())
+        let pane = Pane {
+            block: Block::default().borders(Borders::ALL).title(Span::styled(title, border)),
+            hints: vec![
+                Line::raw("Write as a customer would; the AI answers as it would in a chat."),
+                Line::styled("  hello!", theme.dim()),
+                Line::styled("  how much is it?", theme.dim()),
+                Line::styled("  can you deliver on Friday?", theme.dim()),
+            ],
+            status,
+            writing: self.writing.then(|| (Span::styled("customer> ", theme.customer()), &self.input)),
+            idle: Line::styled("i write · n start over · Esc back to the list", theme.dim()),
         };
-        frame.render_widget(input_line, input);
+        let (turns, scroll) = (&self.turns, &mut self.scroll);
+        pane.draw(frame, area, turns.is_empty(), |width, height| {
+            bottom_up(turns, scroll, height, |turn| turn_lines(turn, width, theme))
+        });
     }
+}
 
-    /// The lines that fit `height`, `self.scroll` up from the newest.
-    fn lines(&mut self, width: usize, height: usize, theme: Theme) -> Vec<Line<'static>> {
-        let mut reversed: Vec<Line<'static>> = Vec::new();
-        for turn in self.turns.iter().rev() {
-            let mut lines = match turn {
-                Turn::Customer(text) => vec![Line::styled("Customer", theme.customer())]
-                    .into_iter()
-                    .chain(wrapped(text, width))
-                    .collect(),
-                Turn::Ai(reply) => reply_lines(reply, width, theme),
-            };
-            lines.push(Line::raw(""));
-            lines.reverse();
-            reversed.extend(lines);
-            if reversed.len() >= self.scroll + height {
-                break;
-            }
+/// One turn: the customer's text, or the AI's answer; then a blank line.
+fn turn_lines(turn: &Turn, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = match turn {
+        Turn::Customer(text) => {
+            vec![Line::styled("Customer", theme.customer())].into_iter().chain(wrapped(text, width)).collect()
         }
-        self.scroll = self.scroll.min(reversed.len().saturating_sub(height));
-        let end = reversed.len().min(self.scroll + height);
-        let mut shown: Vec<Line<'static>> = reversed.drain(self.scroll.min(end)..end).collect();
-        shown.resize(height, Line::raw(""));
-        shown.reverse();
-        shown
-    }
+        Turn::Ai(reply) => reply_lines(reply, width, theme),
+    };
+    lines.push(Line::raw(""));
+    lines
 }
 
 /// The AI's answer: who, what it understood, the text, the quick replies offered.
