@@ -92,6 +92,56 @@ impl Input {
     }
 }
 
+/// A search field that opens with `/`: while open, keys are its text; Enter keeps the
+/// search and closes the field, Esc clears both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    input: Input,
+    open: bool,
+}
+
+impl Search {
+    pub fn open(&mut self) {
+        self.open = true;
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    pub fn text(&self) -> &str {
+        self.input.text()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.input.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.input.clear();
+    }
+
+    pub fn visible(&self, width: u16) -> String {
+        self.input.visible(width)
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        self.input.paste(text);
+    }
+
+    /// A key while the field is open.
+    pub fn key(&mut self, key: KeyEvent) {
+        match self.input.key(key) {
+            Edit::Submit => self.open = false,
+            Edit::Cancel => {
+                self.open = false;
+                self.input.clear();
+            }
+            Edit::Changed | Edit::Ignored => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

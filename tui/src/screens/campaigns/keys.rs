@@ -64,7 +64,7 @@ impl Campaigns {
             KeyCode::Tab if matches!(self.side, Side::Preview(_)) => self.list_focused = false,
             KeyCode::Esc if !matches!(self.side, Side::None) => self.side = Side::None,
             KeyCode::Esc => self.search.clear(),
-            KeyCode::Char('/') => self.searching = true,
+            KeyCode::Char('/') => self.search.open(),
             KeyCode::Char('n') => self.open_form(None, now),
             KeyCode::Char('e') => {
                 if let Some(campaign) = self.selected_campaign().cloned() {

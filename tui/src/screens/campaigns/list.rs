@@ -106,7 +106,7 @@ impl Campaigns {
         .areas(inner);
         self.page = usize::from(rows.height);
 
-        let search_line = if self.searching {
+        let search_line = if self.search.is_open() {
             Line::from(vec![
                 Span::styled("/", theme.key()),
                 Span::styled(self.search.visible(search.width.saturating_sub(1)), theme.focused()),

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use self::form::{CREATING, Form, REREADING, SAVING};
 use self::preview::{PREVIEWING, Preview};
-use super::input::{Edit, Input};
+use super::input::Search;
 use super::transcript::wrap;
 use super::{Keys, Screen};
 use crate::app::Tab;
@@ -131,8 +131,7 @@ pub struct Campaigns {
     selected: Option<CampaignId>,
     /// The first row drawn.
     offset: usize,
-    search: Input,
-    searching: bool,
+    search: Search,
     side: Side,
     /// On a wide terminal with the preview open: the keys go to the list.
     list_focused: bool,
@@ -193,7 +192,7 @@ impl Screen for Campaigns {
     }
 
     fn is_writing(&self) -> bool {
-        self.searching
+        self.search.is_open()
             || self.confirm.is_some()
             || match &self.side {
                 // A form holds what was typed even while the owner looks at the list.
@@ -207,15 +206,8 @@ impl Screen for Campaigns {
         if let Some(confirm) = self.confirm.take() {
             return self.confirmed(confirm, key);
         }
-        if self.searching {
-            match self.search.key(key) {
-                Edit::Submit => self.searching = false,
-                Edit::Cancel => {
-                    self.searching = false;
-                    self.search.clear();
-                }
-                Edit::Changed | Edit::Ignored => {}
-            }
+        if self.search.is_open() {
+            self.search.key(key);
             self.keep_selection_visible();
             return Vec::new();
         }
@@ -230,7 +222,7 @@ impl Screen for Campaigns {
 
     fn paste(&mut self, text: &str) {
         match &mut self.side {
-            _ if self.searching => self.search.paste(text),
+            _ if self.search.is_open() => self.search.paste(text),
             Side::Form(form) => form.paste(text),
             Side::Preview(preview) => preview.paste(text),
             Side::None | Side::Detail => {}

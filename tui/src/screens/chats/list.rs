@@ -33,7 +33,7 @@ impl Chats {
         titles.push_str("Lead  New    Last");
         frame.render_widget(Line::styled(titles, theme.dim()), header);
 
-        let search_line = if self.searching {
+        let search_line = if self.search.is_open() {
             Line::from(vec![
                 Span::styled("/", theme.key()),
                 Span::styled(self.search.visible(search.width), theme.focused()),

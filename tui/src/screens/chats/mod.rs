@@ -17,7 +17,7 @@ pub use list::fit;
 use list::fold;
 
 use super::Keys;
-use super::input::{Edit, Input};
+use super::input::Search;
 use super::transcript::{Transcript, TranscriptAction};
 use crate::backend::{ChatDetail, Request};
 use crate::theme::Theme;
@@ -104,8 +104,7 @@ pub struct Chats {
     /// Customer messages that arrived since the chat was last open.
     unread: HashMap<ChatId, u32>,
     filter: Filter,
-    search: Input,
-    searching: bool,
+    search: Search,
     /// The chat under the cursor.
     selected: Option<ChatId>,
     /// The first row drawn.
@@ -149,7 +148,7 @@ impl Chats {
 
     /// True while the owner types (a search, a message, an order value): keys are text.
     pub fn is_writing(&self) -> bool {
-        self.searching || self.transcript.as_ref().is_some_and(Transcript::is_writing)
+        self.search.is_open() || self.transcript.as_ref().is_some_and(Transcript::is_writing)
     }
 
     pub fn set(&mut self, mut chats: Vec<Chat>, campaigns: HashMap<CampaignId, String>) {
@@ -254,7 +253,7 @@ impl Chats {
     }
 
     pub fn paste(&mut self, text: &str) {
-        if self.searching {
+        if self.search.is_open() {
             self.search.paste(text);
         } else if let Some(transcript) = &mut self.transcript {
             transcript.paste(text);
@@ -305,15 +304,8 @@ impl Chats {
     }
 
     pub fn key(&mut self, key: KeyEvent, now: Timestamp) -> Vec<Request> {
-        if self.searching {
-            match self.search.key(key) {
-                Edit::Submit => self.searching = false,
-                Edit::Cancel => {
-                    self.searching = false;
-                    self.search.clear();
-                }
-                Edit::Changed | Edit::Ignored => {}
-            }
+        if self.search.is_open() {
+            self.search.key(key);
             self.keep_selection_visible();
             return Vec::new();
         }
@@ -342,7 +334,7 @@ impl Chats {
             KeyCode::Tab if self.transcript.is_some() => self.focus = Pane::Transcript,
             KeyCode::Esc if self.transcript.is_some() => self.transcript = None,
             KeyCode::Esc => self.search.clear(),
-            KeyCode::Char('/') => self.searching = true,
+            KeyCode::Char('/') => self.search.open(),
             KeyCode::Char('f') => {
                 self.filter = self.filter.next();
                 self.keep_selection_visible();
