@@ -7,7 +7,13 @@ fn main() -> ExitCode {
     let mut server = std::env::var("CLOSER_SERVER").ok().filter(|server| !server.is_empty());
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--server" => server = args.next(),
+            "--server" => {
+                let Some(url) = args.next().filter(|url| !url.trim().is_empty()) else {
+                    eprintln!("closer-tui: --server needs a URL, such as http://127.0.0.1:8080");
+                    return ExitCode::from(2);
+                };
+                server = Some(url);
+            }
             "-h" | "--help" => {
                 println!(
                     "closer-tui: the Closer operator console\n\nUsage: closer-tui [--server URL]\n\nPress ? in the console for its keys."
