@@ -8,7 +8,7 @@ mod harness;
 use std::path::PathBuf;
 
 use closer_core::model::{BusinessInfo, DocumentId, DocumentMeta, KnowledgeStatus};
-use closer_tui::{Answer, Call, CallBody, Connection, Event, Failure, Method, Request, Tab};
+use closer_tui::{CallBody, Connection, Event, Method, Tab};
 use crossterm::event::KeyCode;
 use harness::{Console, minutes_ago, now};
 use insta::assert_snapshot;
@@ -65,38 +65,11 @@ fn status(version: u64) -> KnowledgeStatus {
     }
 }
 
-/// The screen's calls among `requests`.
-fn calls(requests: Vec<Request>) -> Vec<Call> {
-    requests
-        .into_iter()
-        .filter_map(|request| match request {
-            Request::Call(call) if call.screen == Tab::Business => Some(call),
-            _ => None,
-        })
-        .collect()
-}
-
-fn asked(console: &mut Console) -> Call {
-    match calls(console.take_requests()).as_slice() {
-        [call] => call.clone(),
-        other => panic!("expected one call, got {other:?}"),
-    }
-}
-
-fn answer(console: &mut Console, call: Call, value: Value) {
-    console.feed(Event::Answer(Answer::Called { call, value }));
-}
-
-fn refuse(console: &mut Console, call: Call, message: &str) {
-    let error = Failure::Refused(message.into());
-    console.feed(Event::Answer(Answer::Failed { request: Request::Call(call), error }));
-}
-
 /// Logged in, with closerd's answers to the screen's three loads.
 fn business(info: &BusinessInfo, completed: bool, documents: &[DocumentMeta], trained: Value) -> Console {
     let mut console = Console::new(80, 24, Some("ana@bakery.example"));
     console.feed(Event::Connection(Connection::Connected));
-    let loads = calls(console.take_requests());
+    let loads = console.take_calls(Tab::Business);
     let asked: Vec<(Method, &str)> = loads.iter().map(|call| (call.method, call.path.as_str())).collect();
     assert_eq!(
         asked,
@@ -108,9 +81,9 @@ fn business(info: &BusinessInfo, completed: bool, documents: &[DocumentMeta], tr
     );
     let mut loads = loads.into_iter();
     let mut next = || loads.next().expect("a load");
-    answer(&mut console, next(), onboarding(info, completed));
-    answer(&mut console, next(), json!({ "documents": documents, "limit": 50 }));
-    answer(&mut console, next(), trained);
+    console.answer(next(), onboarding(info, completed));
+    console.answer(next(), json!({ "documents": documents, "limit": 50 }));
+    console.answer(next(), trained);
     console
 }
 
@@ -142,7 +115,7 @@ fn step_1_business_info(console: &mut Console) {
     console.type_text("Bread and cakes, baked every morning in Porto");
     console.key(KeyCode::Tab).key(KeyCode::Tab).ctrl('u').type_text("+351 222 000 111");
     console.key(KeyCode::Enter);
-    let save = asked(console);
+    let save = console.asked(Tab::Business);
     assert_eq!((save.method, save.path.as_str()), (Method::Patch, "/onboarding"));
     assert_eq!(
         save.body,
@@ -157,14 +130,14 @@ fn step_1_business_info(console: &mut Console) {
     );
 
     // closerd refuses one field: the reason is beside it, and everything typed stays.
-    refuse(console, save.clone(), "website is not valid: expected an address such as https://bakery.example");
+    console.refuse(save.clone(), "website is not valid: expected an address such as https://bakery.example");
     let screen = console.screen();
     assert!(screen.contains("↳ is not valid: expected an address such as"), "{screen}");
     assert!(screen.contains("Bread and cakes, baked every morning in Porto"), "{screen}");
     assert_snapshot!("business_refused_beside_the_field", screen);
 
     console.ctrl('u').type_text("https://bakery.example").key(KeyCode::Enter).key(KeyCode::Enter);
-    let save = asked(console);
+    let save = console.asked(Tab::Business);
     assert_eq!(
         save.body,
         CallBody::Json(json!({
@@ -178,11 +151,10 @@ fn step_1_business_info(console: &mut Console) {
     );
     let mut saved = ana();
     saved.description = "Bread and cakes, baked every morning in Porto".into();
-    answer(console, save, onboarding(&saved, true));
-    let reload = asked(console);
+    console.answer(save, onboarding(&saved, true));
+    let reload = console.asked(Tab::Business);
     assert_eq!((reload.method, reload.path.as_str()), (Method::Get, "/onboarding/knowledge"));
-    answer(
-        console,
+    console.answer(
         reload,
         json!({ "trained": false, "last_training": null, "up_to_date": false, "retrain_pending": true }),
     );
@@ -193,22 +165,22 @@ fn step_2_documents(console: &mut Console) {
     let screen = console.screen();
     assert!(screen.contains("step 2 of 3") && screen.contains("No documents yet"), "{screen}");
     console.key(KeyCode::Char('a')).type_text("/home/ana/menu.md").key(KeyCode::Enter);
-    let upload = asked(console);
+    let upload = console.asked(Tab::Business);
     assert_eq!((upload.method, upload.path.as_str()), (Method::Post, "/onboarding/documents"));
     assert_eq!(upload.body, CallBody::Document(PathBuf::from("/home/ana/menu.md")));
-    refuse(console, upload, "/home/ana/menu.md: no such file");
+    console.refuse(upload, "/home/ana/menu.md: no such file");
     let screen = console.screen();
     assert!(screen.contains("› path> /home/ana/menu.md"), "the path is kept: {screen}");
     assert!(screen.contains("↳ /home/ana/menu.md: no such file"), "{screen}");
     assert_snapshot!("business_unknown_document_path", screen);
 
     console.ctrl('u').type_text("/home/ana/Menu.md").key(KeyCode::Enter);
-    let upload = asked(console);
+    let upload = console.asked(Tab::Business);
     assert_eq!(upload.body, CallBody::Document(PathBuf::from("/home/ana/Menu.md")));
     let menu = document(1, "Menu.md", 12_560);
-    answer(console, upload, serde_json::to_value(&menu).expect("json"));
-    let reload = asked(console);
-    answer(console, reload, knowledge(None, false));
+    console.answer(upload, serde_json::to_value(&menu).expect("json"));
+    let reload = console.asked(Tab::Business);
+    console.answer(reload, knowledge(None, false));
     let screen = console.screen();
     assert!(screen.contains("Menu.md") && screen.contains("12.5 kB"), "{screen}");
     assert!(screen.contains("added Menu.md"), "{screen}");
@@ -217,7 +189,7 @@ fn step_2_documents(console: &mut Console) {
 /// Training, with the seconds counted while closerd works.
 fn step_3_training(console: &mut Console) {
     console.key(KeyCode::Tab).key(KeyCode::Char('t'));
-    let train = asked(console);
+    let train = console.asked(Tab::Business);
     assert_eq!(
         (train.method, train.path.as_str(), &train.body),
         (Method::Post, "/onboarding/train", &CallBody::None)
@@ -229,7 +201,7 @@ fn step_3_training(console: &mut Console) {
     assert!(screen.contains("training the knowledge base … 3 s"), "{screen}");
     assert_snapshot!("business_training", screen);
 
-    answer(console, train, knowledge(Some(&status(1)), true));
+    console.answer(train, knowledge(Some(&status(1)), true));
     let screen = console.screen();
     assert!(screen.contains("✓ trained: version 1"), "{screen}");
     assert!(screen.contains("2 documents · 1 campaign · 48 passages · in 1.2 s"), "{screen}");
@@ -252,12 +224,12 @@ fn a_business_that_finished_onboarding_edits_the_same_screen() {
     console.key(KeyCode::Down).key(KeyCode::Enter).type_text(" Lopes").key(KeyCode::Esc);
     assert!(console.screen().contains("not saved yet"));
     console.key(KeyCode::Char('s'));
-    let save = asked(&mut console);
+    let save = console.asked(Tab::Business);
     assert_eq!(save.body, CallBody::Json(json!({ "owner_name": "Ana Lopes" })));
     let mut saved = ana();
     saved.owner_name = "Ana Lopes".into();
-    answer(&mut console, save, onboarding(&saved, true));
-    asked(&mut console);
+    console.answer(save, onboarding(&saved, true));
+    console.asked(Tab::Business);
     let screen = console.screen();
     assert!(screen.contains("Ana Lopes") && screen.contains("saved"), "{screen}");
     assert!(screen.contains("Your business"), "{screen}");
@@ -273,10 +245,10 @@ fn a_business_that_finished_onboarding_edits_the_same_screen() {
     console.key(KeyCode::Tab).key(KeyCode::Down).key(KeyCode::Char('d'));
     assert!(console.screen().contains("Delete opening-hours.txt?"));
     console.key(KeyCode::Char('y'));
-    let delete = asked(&mut console);
+    let delete = console.asked(Tab::Business);
     assert_eq!(delete.method, Method::Delete);
     assert_eq!(delete.path, format!("/onboarding/documents/{}", documents[1].id));
-    answer(&mut console, delete, Value::Null);
+    console.answer(delete, Value::Null);
     let screen = console.screen();
     assert!(!screen.contains("opening-hours.txt") && screen.contains("1 of 50 documents"), "{screen}");
 
@@ -289,14 +261,10 @@ fn a_business_that_finished_onboarding_edits_the_same_screen() {
 fn tiny_terminals_do_not_panic() {
     for (width, height) in [(1, 1), (3, 2), (12, 5), (30, 9), (50, 14)] {
         let mut console = Console::new(width, height, Some("ana@bakery.example"));
-        let loads = calls(console.take_requests());
+        let loads = console.take_calls(Tab::Business);
         let mut loads = loads.into_iter();
-        answer(&mut console, loads.next().expect("load"), onboarding(&BusinessInfo::default(), false));
-        answer(
-            &mut console,
-            loads.next().expect("load"),
-            json!({ "documents": [document(1, "menu.md", 10)] }),
-        );
+        console.answer(loads.next().expect("load"), onboarding(&BusinessInfo::default(), false));
+        console.answer(loads.next().expect("load"), json!({ "documents": [document(1, "menu.md", 10)] }));
         console.screen();
         console.key(KeyCode::Enter).type_text("x").key(KeyCode::Enter).key(KeyCode::Esc);
         console.key(KeyCode::Char('s'));

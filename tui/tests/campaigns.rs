@@ -9,7 +9,7 @@ use closer_core::model::{
     Campaign, CampaignId, CampaignStats, CampaignStatus, ChatFlow, Metrics, Money, Platform, Product,
     QualificationQuestion,
 };
-use closer_tui::{Answer, Call, CallBody, Connection, Event, Failure, Method, Request, Tab};
+use closer_tui::{Call, CallBody, Connection, Event, Method, Tab};
 use crossterm::event::KeyCode;
 use harness::{Console, live, minutes_ago, user};
 use insta::assert_snapshot;
@@ -111,48 +111,20 @@ fn figures() -> Value {
     })
 }
 
-/// The campaigns screen's calls among `requests`.
-fn calls(requests: Vec<Request>) -> Vec<Call> {
-    requests
-        .into_iter()
-        .filter_map(|request| match request {
-            Request::Call(call) if call.screen == Tab::Campaigns => Some(call),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The one call the last keys made.
-fn asked(console: &mut Console) -> Call {
-    match calls(console.take_requests()).as_slice() {
-        [call] => call.clone(),
-        other => panic!("expected one call, got {other:?}"),
-    }
-}
-
-fn answer(console: &mut Console, call: Call, value: Value) {
-    console.feed(Event::Answer(Answer::Called { call, value }));
-}
-
-fn refuse(console: &mut Console, call: Call, message: &str) {
-    let error = Failure::Refused(message.to_owned());
-    console.feed(Event::Answer(Answer::Failed { request: Request::Call(call), error }));
-}
-
 /// Logged in at `width` × `height`, on the campaigns tab, the list and its figures
 /// answered.
 fn campaigns_sized(width: u16, height: u16, list: &[Campaign]) -> Console {
     let mut console = Console::new(width, height, Some("ana@bakery.example"));
     console.feed(Event::Connection(Connection::Connected));
-    let loads = calls(console.take_requests());
+    let loads = console.take_calls(Tab::Campaigns);
     let paths: Vec<(Method, &str)> = loads.iter().map(|call| (call.method, call.path.as_str())).collect();
     assert_eq!(paths, [(Method::Get, "/campaigns"), (Method::Get, "/analytics/campaigns")]);
     console.key(KeyCode::Char('3'));
     assert_eq!(console.app.tab(), Tab::Campaigns);
     let mut loads = loads.into_iter();
     if let (Some(list_call), Some(figures_call)) = (loads.next(), loads.next()) {
-        answer(&mut console, list_call, json!({ "campaigns": list }));
-        answer(&mut console, figures_call, figures());
+        console.answer(list_call, json!({ "campaigns": list }));
+        console.answer(figures_call, figures());
     }
     assert!(console.take_requests().is_empty());
     console
@@ -208,10 +180,10 @@ fn an_empty_list_says_how_to_start() {
 #[test]
 fn the_list_that_cannot_be_loaded_says_why() {
     let mut console = Console::new(80, 24, Some("ana@bakery.example"));
-    let list_call = calls(console.take_requests()).remove(0);
+    let list_call = console.take_calls(Tab::Campaigns).remove(0);
     console.key(KeyCode::Char('3'));
     assert!(console.screen().contains("loading the campaigns …"));
-    refuse(&mut console, list_call, "the store is not reachable");
+    console.refuse(list_call, "the store is not reachable");
     assert!(console.screen().contains("! loading the campaigns: the store is not reachable"));
 }
 
@@ -280,7 +252,7 @@ fn a_valid_campaign_is_created_with_the_body_closerd_takes() {
     let mut console = campaigns(&[panettone()]);
     fill_new_campaign(&mut console);
     console.key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(
         (call.method, call.path.as_str(), call.doing),
         (Method::Post, "/campaigns", "creating the campaign")
@@ -308,7 +280,7 @@ fn a_valid_campaign_is_created_with_the_body_closerd_takes() {
 
     let mut created = colomba();
     created.name = "Easter colomba".into();
-    answer(&mut console, call, serde_json::to_value(&created).expect("json"));
+    console.answer(call, serde_json::to_value(&created).expect("json"));
     let screen = console.screen();
     assert!(screen.contains("created the draft “Easter colomba”"), "{screen}");
     assert!(screen.contains("▸  Easter colomba"), "the new one is selected, on top: {screen}");
@@ -319,9 +291,8 @@ fn closerd_s_refusal_goes_beside_the_field_it_names() {
     let mut console = campaigns(&[panettone()]);
     fill_new_campaign(&mut console);
     console.ctrl('s');
-    let call = asked(&mut console);
-    refuse(
-        &mut console,
+    let call = console.asked(Tab::Campaigns);
+    console.refuse(
         call.clone(),
         "product.price.currency is not valid: expected a three-letter ISO 4217 code such as USD",
     );
@@ -332,9 +303,9 @@ fn closerd_s_refusal_goes_beside_the_field_it_names() {
 
     // One it cannot place goes under the form, and saving again sends the same.
     console.ctrl('s');
-    let again = asked(&mut console);
+    let again = console.asked(Tab::Campaigns);
     assert_eq!(again.body, call.body);
-    refuse(&mut console, again, "the request body is larger than 65536 bytes");
+    console.refuse(again, "the request body is larger than 65536 bytes");
     assert!(
         console.screen().contains("! creating the campaign: the request body is larger than 65536 bytes")
     );
@@ -354,7 +325,7 @@ fn an_edit_sends_what_changed_and_a_stale_one_can_be_saved_over_the_newer() {
     console.key(KeyCode::Down).key(KeyCode::Down).key(KeyCode::Down);
     console.ctrl('u').type_text("26.50");
     console.ctrl('s');
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(
         (call.method, call.path.as_str()),
         (Method::Patch, format!("/campaigns/{}", campaign_id(1)).as_str())
@@ -363,8 +334,7 @@ fn an_edit_sends_what_changed_and_a_stale_one_can_be_saved_over_the_newer() {
     assert_eq!(body(&call), &price);
 
     // Someone else saved first: closerd refuses, the form says what Ctrl-S does now.
-    refuse(
-        &mut console,
+    console.refuse(
         call,
         "the campaign was changed meanwhile (version 4 is stored, this edit is of version 3): reload and retry",
     );
@@ -374,7 +344,7 @@ fn an_edit_sends_what_changed_and_a_stale_one_can_be_saved_over_the_newer() {
     assert!(screen.contains("26.50"), "{screen}");
 
     console.ctrl('s');
-    let reread = asked(&mut console);
+    let reread = console.asked(Tab::Campaigns);
     assert_eq!(
         (reread.method, reread.path.as_str()),
         (Method::Get, format!("/campaigns/{}", campaign_id(1)).as_str())
@@ -382,15 +352,15 @@ fn an_edit_sends_what_changed_and_a_stale_one_can_be_saved_over_the_newer() {
     let mut newer = panettone();
     newer.version = 4;
     newer.flow.greeting = "Ciao! A panettone for Christmas?".into();
-    answer(&mut console, reread, serde_json::to_value(&newer).expect("json"));
-    let save = asked(&mut console);
+    console.answer(reread, serde_json::to_value(&newer).expect("json"));
+    let save = console.asked(Tab::Campaigns);
     let price = json!({ "version": 4, "product": { "price": { "amount_minor": 2650, "currency": "EUR" } } });
     assert_eq!(body(&save), &price, "only the price: the other greeting stays");
 
     let mut saved = newer;
     saved.version = 5;
     saved.product.price = Some(euros(2650));
-    answer(&mut console, save, serde_json::to_value(&saved).expect("json"));
+    console.answer(save, serde_json::to_value(&saved).expect("json"));
     let screen = console.screen();
     assert!(screen.contains("saved “Christmas panettone”") && screen.contains("26.50 EUR"), "{screen}");
 }
@@ -400,9 +370,9 @@ fn an_active_campaign_keeps_its_price_says_closerd_beside_it() {
     let mut console = campaigns(&[panettone()]);
     console.key(KeyCode::Char('e')).key(KeyCode::Down).key(KeyCode::Down).key(KeyCode::Down);
     console.ctrl('u').ctrl('s');
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(body(&call), &json!({ "version": 3, "product": { "price": null } }));
-    refuse(&mut console, call, "product.price cannot be removed while the campaign is active");
+    console.refuse(call, "product.price cannot be removed while the campaign is active");
     let screen = console.screen();
     assert!(screen.contains("Price ▸"), "the price is focused: {screen}");
     assert!(screen.contains("! cannot be removed while the campaign is active"), "{screen}");
@@ -414,7 +384,7 @@ fn moves_send_their_paths_and_say_the_outcome() {
     let path = |n: u8, verb: &str| format!("/campaigns/{}/{verb}", campaign_id(n));
 
     console.key(KeyCode::Char('p'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(
         (call.method, call.path.clone(), call.body.clone()),
         (Method::Post, path(1, "pause"), CallBody::None)
@@ -422,21 +392,21 @@ fn moves_send_their_paths_and_say_the_outcome() {
     let mut paused = panettone();
     paused.status = CampaignStatus::Paused;
     paused.is_default = false;
-    answer(&mut console, call, serde_json::to_value(&paused).expect("json"));
+    console.answer(call, serde_json::to_value(&paused).expect("json"));
     let screen = console.screen();
     assert!(screen.contains("“Christmas panettone” is now paused"), "{screen}");
     assert!(!screen.contains('★'), "pausing drops the default mark: {screen}");
 
     for (key, verb) in [('r', "resume"), ('c', "complete"), ('d', "default"), ('a', "activate")] {
         console.key(KeyCode::Char(key));
-        assert_eq!(asked(&mut console).path, path(1, verb));
+        assert_eq!(console.asked(Tab::Campaigns).path, path(1, verb));
     }
 
     // The draft activated without a price: closerd's 422 says what is missing.
     console.key(KeyCode::Char('j')).key(KeyCode::Char('a'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(call.path, path(2, "activate"));
-    refuse(&mut console, call, "campaign cannot be activated yet: missing product.price, flow.greeting");
+    console.refuse(call, "campaign cannot be activated yet: missing product.price, flow.greeting");
     let screen = console.screen();
     assert!(
         screen.contains("! activating the campaign: campaign cannot be activated yet: missing"),
@@ -446,20 +416,20 @@ fn moves_send_their_paths_and_say_the_outcome() {
 
     // An illegal move: closerd's 409 names the status.
     console.key(KeyCode::Char('p'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(call.path, path(2, "pause"));
-    refuse(&mut console, call, "cannot pause a campaign that is draft");
+    console.refuse(call, "cannot pause a campaign that is draft");
     let screen = console.screen();
     assert!(screen.contains("! pausing the campaign: cannot pause a campaign that is draft"), "{screen}");
 
     // The default mark: the one before loses it.
     console.key(KeyCode::Char('j')).key(KeyCode::Char('d'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     let mut default = cookies();
     default.status = CampaignStatus::Active;
     default.is_default = true;
     console.feed(live(1, Live::CampaignUpdated { campaign: panettone() }));
-    answer(&mut console, call, serde_json::to_value(&default).expect("json"));
+    console.answer(call, serde_json::to_value(&default).expect("json"));
     let screen = console.screen();
     assert!(screen.contains("“Butter cookies” is now the default on facebook"), "{screen}");
     assert_eq!(screen.matches('★').count(), 2, "the row and the summary of the one default: {screen}");
@@ -481,12 +451,12 @@ fn deleting_a_draft_asks_first() {
     assert!(!console.screen().contains("Delete the draft"));
 
     console.key(KeyCode::Delete).key(KeyCode::Char('y'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(
         (call.method, call.path.as_str()),
         (Method::Delete, format!("/campaigns/{}", campaign_id(2)).as_str())
     );
-    answer(&mut console, call, Value::Null);
+    console.answer(call, Value::Null);
     let screen = console.screen();
     assert!(screen.contains("deleted “Easter colomba”") && !screen.contains("Colomba 750 g"), "{screen}");
 }
@@ -501,7 +471,7 @@ fn the_preview_is_a_conversation_with_the_ai() {
     assert!(console.screen().contains("type what a customer would write"));
 
     console.type_text("how much is it?").key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!((call.method, call.path.as_str()), (Method::Post, "/ai/preview"));
     assert_eq!(
         body(&call),
@@ -509,8 +479,7 @@ fn the_preview_is_a_conversation_with_the_ai() {
     );
     assert!(console.screen().contains("the AI is answering …"));
     let step = json!({ "step": "qualification", "index": 0 });
-    answer(
-        &mut console,
+    console.answer(
         call,
         json!({
             "text": "Our panettone 1 kg is 24.90 EUR, baked to order. For how many people?",
@@ -532,7 +501,7 @@ fn the_preview_is_a_conversation_with_the_ai() {
 
     // The next message carries the conversation so far and where the flow stands.
     console.type_text("5-8").key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(
         body(&call),
         &json!({
@@ -546,7 +515,7 @@ fn the_preview_is_a_conversation_with_the_ai() {
         })
     );
     // A refusal gives the message back to send again.
-    refuse(&mut console, call, "the AI could not answer: the model did not answer within 20 s");
+    console.refuse(call, "the AI could not answer: the model did not answer within 20 s");
     let screen = console.screen();
     assert!(screen.contains("customer> 5-8"), "{screen}");
     assert!(screen.contains("asking the AI for a preview: the AI could not answer"), "{screen}");
@@ -593,10 +562,10 @@ fn live_updates_change_the_list() {
     // A new day: the figures of the 7 days that end today are asked for, once while a
     // request is on its way, and once more after it for what came meanwhile.
     console.feed(live(5, counted("2026-11-26", 0))).feed(live(6, counted("2026-11-26", 0)));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Campaigns);
     assert_eq!(call.path, "/analytics/campaigns");
-    answer(&mut console, call, figures());
-    assert_eq!(asked(&mut console).path, "/analytics/campaigns");
+    console.answer(call, figures());
+    assert_eq!(console.asked(Tab::Campaigns).path, "/analytics/campaigns");
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod harness;
 
 use closer_core::events::{Event as Live, IntegrationSummary};
 use closer_core::model::{IntegrationId, IntegrationStatus, Platform};
-use closer_tui::{Answer, Call, CallBody, Connection, Event, Failure, Method, Request, Tab};
+use closer_tui::{Answer, CallBody, Connection, Event, Method, Tab};
 use crossterm::event::KeyCode;
 use harness::{Console, live, minutes_ago};
 use insta::assert_snapshot;
@@ -35,25 +35,6 @@ fn value(integration: &IntegrationSummary) -> Value {
     serde_json::to_value(integration).expect("json")
 }
 
-/// The screen's calls among `requests`.
-fn calls(requests: Vec<Request>) -> Vec<Call> {
-    requests
-        .into_iter()
-        .filter_map(|request| match request {
-            Request::Call(call) if call.screen == Tab::Integrations => Some(call),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The one call the last keys made.
-fn asked(console: &mut Console) -> Call {
-    match calls(console.take_requests()).as_slice() {
-        [call] => call.clone(),
-        other => panic!("expected one call, got {other:?}"),
-    }
-}
-
 /// Logged in, on tab 4, with closerd's list of integrations.
 fn integrations(list: &[IntegrationSummary]) -> Console {
     integrations_at(80, 24, list)
@@ -62,7 +43,7 @@ fn integrations(list: &[IntegrationSummary]) -> Console {
 fn integrations_at(width: u16, height: u16, list: &[IntegrationSummary]) -> Console {
     let mut console = Console::new(width, height, Some("ana@bakery.example"));
     console.feed(Event::Connection(Connection::Connected));
-    let load = match calls(console.take_requests()).as_slice() {
+    let load = match console.take_calls(Tab::Integrations).as_slice() {
         [load] => load.clone(),
         other => panic!("expected the list to load, got {other:?}"),
     };
@@ -75,15 +56,6 @@ fn integrations_at(width: u16, height: u16, list: &[IntegrationSummary]) -> Cons
     console.key(KeyCode::Char('4'));
     assert_eq!(console.app.tab(), Tab::Integrations);
     console
-}
-
-fn answer(console: &mut Console, call: Call, value: Value) {
-    console.feed(Event::Answer(Answer::Called { call, value }));
-}
-
-fn refuse(console: &mut Console, call: Call, message: &str) {
-    let error = Failure::Refused(message.into());
-    console.feed(Event::Answer(Answer::Failed { request: Request::Call(call), error }));
 }
 
 #[test]
@@ -122,7 +94,7 @@ fn a_page_that_needs_reconnecting_says_why_and_what_to_do() {
 
     // Reconnecting asks only for the token: the page id is known.
     console.key(KeyCode::Char('c')).type_text(TOKEN).key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Integrations);
     assert_eq!(call.body, CallBody::Json(json!({ "page_id": "104857392615", "page_access_token": TOKEN })));
 }
 
@@ -153,7 +125,7 @@ fn connecting_a_page_checks_masks_and_keeps_what_was_typed() {
     assert_snapshot!("integrations_connect_token_masked", screen);
 
     console.key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Integrations);
     assert_eq!((call.method, call.path.as_str()), (Method::Post, "/integrations/facebook"));
     assert_eq!(
         call.body,
@@ -162,8 +134,7 @@ fn connecting_a_page_checks_masks_and_keeps_what_was_typed() {
     );
 
     // Facebook refuses the token: the reason is beside it, both fields are kept.
-    refuse(
-        &mut console,
+    console.refuse(
         call.clone(),
         "token invalid or expired (OAuthException 190): create a new page \
          access token and connect again",
@@ -175,8 +146,8 @@ fn connecting_a_page_checks_masks_and_keeps_what_was_typed() {
 
     // Trying again sends the same; closerd's answer closes the form.
     console.key(KeyCode::Enter);
-    assert_eq!(asked(&mut console), call);
-    answer(&mut console, call, value(&integration(Platform::Facebook, IntegrationStatus::Connected)));
+    assert_eq!(console.asked(Tab::Integrations), call);
+    console.answer(call, value(&integration(Platform::Facebook, IntegrationStatus::Connected)));
     let screen = console.screen();
     assert!(screen.contains("● connected  Ana's Bakery"), "{screen}");
     assert!(screen.contains("connected Ana's Bakery: the AI answers its customers now"), "{screen}");
@@ -188,8 +159,8 @@ fn esc_cancels_the_form_and_a_page_already_taken_is_refused_beside_the_id() {
     let mut console = integrations(&[]);
     console.key(KeyCode::Char('c')).type_text("104857392615").key(KeyCode::Tab).type_text(TOKEN);
     console.key(KeyCode::Enter);
-    let call = asked(&mut console);
-    refuse(&mut console, call, "facebook page 104857392615 is connected to another business");
+    let call = console.asked(Tab::Integrations);
+    console.refuse(call, "facebook page 104857392615 is connected to another business");
     let screen = console.screen();
     assert!(screen.contains("↳ facebook page 104857392615 is connected to another"), "{screen}");
     console.key(KeyCode::Esc);
@@ -207,38 +178,38 @@ fn disconnecting_asks_first_and_the_sandbox_toggles() {
     assert!(console.take_requests().is_empty(), "n keeps the page");
 
     console.key(KeyCode::Char('d')).key(KeyCode::Char('y'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Integrations);
     assert_eq!(
         (call.method, call.path.as_str(), &call.body),
         (Method::Delete, "/integrations/facebook", &CallBody::None)
     );
-    answer(&mut console, call, value(&integration(Platform::Facebook, IntegrationStatus::Disconnected)));
+    console.answer(call, value(&integration(Platform::Facebook, IntegrationStatus::Disconnected)));
     let screen = console.screen();
     assert!(screen.contains("○ not connected  (was Ana's Bakery · page 104857392615)"), "{screen}");
 
     console.key(KeyCode::Char('s'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Integrations);
     assert_eq!(
         (call.method, call.path.as_str(), &call.body),
         (Method::Post, "/integrations/sandbox", &CallBody::None)
     );
     console.key(KeyCode::Char('s'));
     assert!(console.take_requests().is_empty(), "one change at a time");
-    answer(&mut console, call, value(&integration(Platform::Sandbox, IntegrationStatus::Connected)));
+    console.answer(call, value(&integration(Platform::Sandbox, IntegrationStatus::Connected)));
     assert!(console.screen().contains("the sandbox is connected"));
 
     console.key(KeyCode::Char('s'));
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Integrations);
     assert_eq!((call.method, call.path.as_str()), (Method::Delete, "/integrations/sandbox"));
-    refuse(&mut console, call, "the store (store) is not reachable");
+    console.refuse(call, "the store (store) is not reachable");
     assert!(console.screen().contains("disconnecting the sandbox: the store (store) is not reachable"));
 }
 
 #[test]
 fn a_failed_load_says_so_and_the_keys_are_listed() {
     let mut console = Console::new(80, 24, Some("ana@bakery.example"));
-    let load = calls(console.take_requests()).remove(0);
-    refuse(&mut console, load, "closerd cannot be reached at http://127.0.0.1:8080");
+    let load = console.take_calls(Tab::Integrations).remove(0);
+    console.refuse(load, "closerd cannot be reached at http://127.0.0.1:8080");
     console.key(KeyCode::Char('4'));
     let screen = console.screen();
     assert!(screen.contains("loading the integrations: closerd cannot be reached"), "{screen}");

@@ -3,7 +3,7 @@
 
 mod harness;
 
-use closer_tui::{Answer, Call, CallBody, Event, Failure, Method, Request, Tab};
+use closer_tui::{Answer, CallBody, Event, Failure, Method, Request, Tab};
 use crossterm::event::KeyCode;
 use harness::Console;
 use insta::assert_snapshot;
@@ -17,14 +17,6 @@ fn leo() -> Console {
     console
 }
 
-/// The one call the last key made.
-fn asked(console: &mut Console) -> Call {
-    match console.take_requests().as_slice() {
-        [Request::Call(call)] => call.clone(),
-        other => panic!("expected one call, got {other:?}"),
-    }
-}
-
 #[test]
 fn a_conversation_with_leo() {
     let mut console = leo();
@@ -36,7 +28,7 @@ fn a_conversation_with_leo() {
     assert!(console.screen().contains("type a question first"));
 
     console.type_text("Which campaign sold most this week?").key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Leo);
     assert_eq!((call.method, call.path.as_str()), (Method::Post, "/ai/leo"));
     assert_eq!(call.body, CallBody::Json(json!({ "message": "Which campaign sold most this week?" })));
     assert!(console.screen().contains("Leo is looking at your figures"));
@@ -50,7 +42,7 @@ fn a_conversation_with_leo() {
 
     // The follow-up continues the same conversation.
     console.type_text("and last week?").key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Leo);
     assert_eq!(call.body, CallBody::Json(json!({ "message": "and last week?", "conversation_id": "leo-1" })));
 
     // A refusal gives the question back, to retry or fix.
@@ -60,7 +52,7 @@ fn a_conversation_with_leo() {
     assert!(screen.contains("asking Leo: the message is too long"), "{screen}");
     assert!(screen.contains("you> and last week?"), "{screen}");
     console.key(KeyCode::Enter);
-    assert_eq!(asked(&mut console).body, call.body, "asked again as it was");
+    assert_eq!(console.asked(Tab::Leo).body, call.body, "asked again as it was");
 
     // `n` starts over: the next question carries no conversation.
     console.feed(Event::Answer(Answer::Called {
@@ -70,14 +62,14 @@ fn a_conversation_with_leo() {
     console.key(KeyCode::Esc).key(KeyCode::Char('n'));
     assert!(!console.screen().contains("1 sale."));
     console.key(KeyCode::Char('i')).type_text("leads today?").key(KeyCode::Enter);
-    assert_eq!(asked(&mut console).body, CallBody::Json(json!({ "message": "leads today?" })));
+    assert_eq!(console.asked(Tab::Leo).body, CallBody::Json(json!({ "message": "leads today?" })));
 }
 
 #[test]
 fn a_long_answer_wraps_and_scrolls() {
     let mut console = leo();
     console.key(KeyCode::Char('i')).type_text("who should I call back?").key(KeyCode::Enter);
-    let call = asked(&mut console);
+    let call = console.asked(Tab::Leo);
     let answer: Vec<String> = (1..=30)
         .map(|n| format!("{n}. Customer {n}, lead score {}, asked about delivery", 100 - n))
         .collect();

@@ -8,7 +8,7 @@ use closer_core::model::{
     Chat, ChatId, ChatMode, ChatStatus, Conversion, DeliveryState, FlowStep, LeadReason, LeadScore, Message,
     MessageId, Platform, Sender, Timestamp, UserId,
 };
-use closer_tui::{Answer, App, Connection, Event, Options, Request, Theme};
+use closer_tui::{Answer, App, Call, Connection, Event, Failure, Options, Request, Tab, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -157,6 +157,37 @@ impl Console {
     /// The requests made since the last call.
     pub fn take_requests(&mut self) -> Vec<Request> {
         std::mem::take(&mut self.requests)
+    }
+
+    /// The calls `screen` made since the last take, in order.
+    pub fn take_calls(&mut self, screen: Tab) -> Vec<Call> {
+        self.take_requests()
+            .into_iter()
+            .filter_map(|request| match request {
+                Request::Call(call) if call.screen == screen => Some(call),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The one call `screen` made since the last take.
+    #[track_caller]
+    pub fn asked(&mut self, screen: Tab) -> Call {
+        match self.take_calls(screen).as_slice() {
+            [call] => call.clone(),
+            other => panic!("expected one call, got {other:?}"),
+        }
+    }
+
+    /// closerd answers `call` with `value`.
+    pub fn answer(&mut self, call: Call, value: serde_json::Value) -> &mut Self {
+        self.feed(Event::Answer(Answer::Called { call, value }))
+    }
+
+    /// closerd refuses `call` with `message`.
+    pub fn refuse(&mut self, call: Call, message: &str) -> &mut Self {
+        let error = Failure::Refused(message.to_owned());
+        self.feed(Event::Answer(Answer::Failed { request: Request::Call(call), error }))
     }
 
     /// The requests made since the last call, without the calls of the screens that
