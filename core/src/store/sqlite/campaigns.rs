@@ -9,10 +9,9 @@ use crate::model::{
 };
 use crate::store::StoreError;
 
-pub(super) fn upsert_integration(conn: &mut Connection, mut integration: Integration) -> Result<Integration> {
-    let tx = conn.transaction()?;
+pub(super) fn upsert_integration(conn: &Connection, mut integration: Integration) -> Result<Integration> {
     let existing: Option<Integration> = doc_of(
-        &tx,
+        conn,
         "SELECT doc FROM integrations WHERE platform = ?1 AND page_id = ?2",
         [integration.platform.as_str(), &integration.page_id],
     )?;
@@ -30,9 +29,9 @@ pub(super) fn upsert_integration(conn: &mut Connection, mut integration: Integra
             integration.id = existing.id;
             integration.connected_at = existing.connected_at;
         }
-        tx.prepare_cached("DELETE FROM integrations WHERE id = ?1")?.execute([existing.id.to_string()])?;
+        conn.prepare_cached("DELETE FROM integrations WHERE id = ?1")?.execute([existing.id.to_string()])?;
     }
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT INTO integrations (id, user_id, platform, page_id, status, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
@@ -44,29 +43,26 @@ pub(super) fn upsert_integration(conn: &mut Connection, mut integration: Integra
         to_json(&integration)?
     ])
     .map_err(|e| conflict_as(e, "an integration with this id already exists"))?;
-    tx.commit()?;
     Ok(integration)
 }
 
 pub(super) fn set_integration_status(
-    conn: &mut Connection,
+    conn: &Connection,
     tenant: UserId,
     id: IntegrationId,
     status: IntegrationStatus,
     now: Timestamp,
 ) -> Result<()> {
-    let tx = conn.transaction()?;
     let sql = "SELECT doc FROM integrations WHERE id = ?1 AND user_id = ?2";
     let mut integration: Integration =
-        found(doc_of(&tx, sql, [id.to_string(), tenant.to_string()])?, "integration")?;
+        found(doc_of(conn, sql, [id.to_string(), tenant.to_string()])?, "integration")?;
     integration.status = status;
     integration.updated_at = now;
-    tx.prepare_cached("UPDATE integrations SET status = ?2, doc = ?3 WHERE id = ?1")?.execute(params![
+    conn.prepare_cached("UPDATE integrations SET status = ?2, doc = ?3 WHERE id = ?1")?.execute(params![
         id.to_string(),
         status.as_str(),
         to_json(&integration)?
     ])?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -109,9 +105,8 @@ fn save(conn: &Connection, campaign: &Campaign) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn update_campaign(conn: &mut Connection, mut campaign: Campaign) -> Result<Campaign> {
-    let tx = conn.transaction()?;
-    let stored = get_campaign(&tx, campaign.user_id, campaign.id)?;
+pub(super) fn update_campaign(conn: &Connection, mut campaign: Campaign) -> Result<Campaign> {
+    let stored = get_campaign(conn, campaign.user_id, campaign.id)?;
     if stored.version != campaign.version {
         return Err(StoreError::Conflict(format!(
             "the campaign was changed meanwhile (version {} is stored, this edit is of version {}): reload and retry",
@@ -125,33 +120,29 @@ pub(super) fn update_campaign(conn: &mut Connection, mut campaign: Campaign) -> 
     campaign.is_default = stored.is_default
         && campaign.status == CampaignStatus::Active
         && campaign.platform == stored.platform;
-    save(&tx, &campaign)?;
-    tx.commit()?;
+    save(conn, &campaign)?;
     Ok(campaign)
 }
 
-pub(super) fn delete_campaign(conn: &mut Connection, tenant: UserId, id: CampaignId) -> Result<()> {
-    let tx = conn.transaction()?;
-    let stored = get_campaign(&tx, tenant, id)?;
+pub(super) fn delete_campaign(conn: &Connection, tenant: UserId, id: CampaignId) -> Result<()> {
+    let stored = get_campaign(conn, tenant, id)?;
     if stored.status != CampaignStatus::Draft {
         return Err(StoreError::Conflict(format!(
             "only drafts can be deleted; this campaign is {}: complete it instead",
             stored.status
         )));
     }
-    tx.prepare_cached("DELETE FROM campaigns WHERE id = ?1")?.execute([id.to_string()])?;
-    tx.commit()?;
+    conn.prepare_cached("DELETE FROM campaigns WHERE id = ?1")?.execute([id.to_string()])?;
     Ok(())
 }
 
 pub(super) fn set_default_campaign(
-    conn: &mut Connection,
+    conn: &Connection,
     tenant: UserId,
     id: CampaignId,
     now: Timestamp,
 ) -> Result<Campaign> {
-    let tx = conn.transaction()?;
-    let mut campaign = get_campaign(&tx, tenant, id)?;
+    let mut campaign = get_campaign(conn, tenant, id)?;
     if campaign.status != CampaignStatus::Active {
         return Err(StoreError::Conflict(format!(
             "only an active campaign can be the default; this one is {}",
@@ -159,39 +150,36 @@ pub(super) fn set_default_campaign(
         )));
     }
     let previous: Vec<Campaign> = super::docs_of(
-        &tx,
+        conn,
         "SELECT doc FROM campaigns WHERE user_id = ?1 AND platform = ?2 AND is_default = 1 AND id != ?3",
         [tenant.to_string(), campaign.platform.as_str().to_owned(), id.to_string()],
     )?;
     for mut other in previous {
         other.is_default = false;
         other.updated_at = now;
-        save(&tx, &other)?;
+        save(conn, &other)?;
     }
     campaign.is_default = true;
     campaign.updated_at = now;
-    save(&tx, &campaign)?;
-    tx.commit()?;
+    save(conn, &campaign)?;
     Ok(campaign)
 }
 
 pub(super) fn add_campaign_stats(
-    conn: &mut Connection,
+    conn: &Connection,
     tenant: UserId,
     id: CampaignId,
     delta: &CampaignStats,
 ) -> Result<()> {
-    let tx = conn.transaction()?;
-    let mut campaign = get_campaign(&tx, tenant, id)?;
+    let mut campaign = get_campaign(conn, tenant, id)?;
     let stats = &mut campaign.stats;
     stats.conversations += delta.conversations;
     stats.leads += delta.leads;
     stats.conversions += delta.conversions;
     stats.revenue_minor += delta.revenue_minor;
-    let changed = tx
+    let changed = conn
         .prepare_cached("UPDATE campaigns SET doc = ?2 WHERE id = ?1")?
         .execute(params![id.to_string(), to_json(&campaign)?])?;
     expect_one(changed, "campaign")?;
-    tx.commit()?;
     Ok(())
 }

@@ -9,10 +9,9 @@ use crate::model::{
     Page, Sender, UserId,
 };
 
-pub(super) fn find_or_create_chat(conn: &mut Connection, new: NewChat) -> Result<(Chat, bool)> {
-    let tx = conn.transaction()?;
+pub(super) fn find_or_create_chat(conn: &Connection, new: NewChat) -> Result<(Chat, bool)> {
     let existing: Option<Chat> = doc_of(
-        &tx,
+        conn,
         "SELECT doc FROM chats WHERE user_id = ?1 AND platform = ?2 AND customer_id = ?3",
         [new.user_id.to_string(), new.platform.as_str().to_owned(), new.customer_id.clone()],
     )?;
@@ -20,7 +19,7 @@ pub(super) fn find_or_create_chat(conn: &mut Connection, new: NewChat) -> Result
         return Ok((chat, false));
     }
     let chat = new.into_chat();
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT INTO chats (id, user_id, platform, customer_id, status, mode, campaign_id, score, search_text, \
          last_activity_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
@@ -38,7 +37,6 @@ pub(super) fn find_or_create_chat(conn: &mut Connection, new: NewChat) -> Result
         to_json(&chat)?
     ])
     .map_err(|e| conflict_as(e, "this customer already has a chat"))?;
-    tx.commit()?;
     Ok((chat, true))
 }
 
@@ -71,17 +69,15 @@ pub(super) fn save(conn: &Connection, chat: &Chat) -> Result<()> {
 }
 
 pub(super) fn update_chat(
-    conn: &mut Connection,
+    conn: &Connection,
     tenant: UserId,
     id: ChatId,
     update: &ChatUpdate,
     now: crate::model::Timestamp,
 ) -> Result<Chat> {
-    let tx = conn.transaction()?;
-    let mut chat = get_chat(&tx, tenant, id)?;
+    let mut chat = get_chat(conn, tenant, id)?;
     update.apply_to(&mut chat, now);
-    save(&tx, &chat)?;
-    tx.commit()?;
+    save(conn, &chat)?;
     Ok(chat)
 }
 
@@ -122,10 +118,9 @@ pub(super) fn list_chats(conn: &Connection, tenant: UserId, query: &ChatQuery) -
     Ok(Page::from_overfetch(items, limit, Chat::cursor))
 }
 
-pub(super) fn append_message(conn: &mut Connection, message: &Message) -> Result<()> {
-    let tx = conn.transaction()?;
-    let mut chat = get_chat(&tx, message.user_id, message.chat_id)?;
-    tx.prepare_cached(
+pub(super) fn append_message(conn: &Connection, message: &Message) -> Result<()> {
+    let mut chat = get_chat(conn, message.user_id, message.chat_id)?;
+    conn.prepare_cached(
         "INSERT INTO messages (id, chat_id, user_id, platform_message_id, sent_at, doc) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -145,8 +140,7 @@ pub(super) fn append_message(conn: &mut Connection, message: &Message) -> Result
         chat.last_customer_message_at = chat.last_customer_message_at.max(Some(message.sent_at));
     }
     chat.updated_at = chat.updated_at.max(message.sent_at);
-    save(&tx, &chat)?;
-    tx.commit()?;
+    save(conn, &chat)?;
     Ok(())
 }
 
@@ -189,24 +183,22 @@ pub(super) fn recent_messages(
 }
 
 pub(super) fn set_message_delivery(
-    conn: &mut Connection,
+    conn: &Connection,
     tenant: UserId,
     id: MessageId,
     delivery: DeliveryState,
     platform_message_id: Option<String>,
     error: Option<String>,
 ) -> Result<()> {
-    let tx = conn.transaction()?;
     let sql = "SELECT doc FROM messages WHERE id = ?1 AND user_id = ?2";
-    let mut message: Message = found(doc_of(&tx, sql, [id.to_string(), tenant.to_string()])?, "message")?;
+    let mut message: Message = found(doc_of(conn, sql, [id.to_string(), tenant.to_string()])?, "message")?;
     message.delivery = delivery;
     if platform_message_id.is_some() {
         message.platform_message_id = platform_message_id;
     }
     message.error = error;
-    tx.prepare_cached("UPDATE messages SET platform_message_id = ?2, doc = ?3 WHERE id = ?1")?
+    conn.prepare_cached("UPDATE messages SET platform_message_id = ?2, doc = ?3 WHERE id = ?1")?
         .execute(params![id.to_string(), message.platform_message_id, to_json(&message)?])
         .map_err(|e| conflict_as(e, "another message has this platform message id"))?;
-    tx.commit()?;
     Ok(())
 }

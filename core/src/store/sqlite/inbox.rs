@@ -37,15 +37,14 @@ pub(super) fn enqueue(conn: &Connection, event: &NewInboxEvent) -> Result<Enqueu
 }
 
 pub(super) fn claim(
-    conn: &mut Connection,
+    conn: &Connection,
     owner: String,
     now: Timestamp,
     lease_for: Duration,
     max_events: usize,
 ) -> Result<Option<InboxClaim>> {
-    let tx = conn.transaction()?;
     let now_ms = now.as_millis();
-    let conversation: Option<String> = tx
+    let conversation: Option<String> = conn
         .prepare_cached(&format!(
             "SELECT conversation FROM inbox AS event WHERE {CLAIMABLE} AND NOT EXISTS ( \
                  SELECT 1 FROM inbox_leases AS held \
@@ -58,7 +57,7 @@ pub(super) fn claim(
 
     let lease = LeaseId::new();
     let lease_until = now + lease_for;
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT INTO inbox_leases (conversation, lease, owner, lease_until) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (conversation) DO UPDATE SET lease = excluded.lease, owner = excluded.owner, \
          lease_until = excluded.lease_until",
@@ -67,7 +66,7 @@ pub(super) fn claim(
 
     // Holding the conversation now, events still marked leased belong to a lease that
     // expired: they are taken again.
-    let events = tx
+    let events = conn
         .prepare_cached(&format!(
             "UPDATE inbox SET status = 'leased', lease = :lease, attempts = attempts + 1 WHERE key IN ( \
                  SELECT key FROM inbox WHERE conversation = :conversation AND {CLAIMABLE} \
@@ -87,7 +86,6 @@ pub(super) fn claim(
     let mut events = events.into_iter().collect::<Result<Vec<_>>>()?;
     // RETURNING gives no order: put them back in the order they happened.
     events.sort_by(|a, b| (a.occurred_at, &a.key).cmp(&(b.occurred_at, &b.key)));
-    tx.commit()?;
     Ok(Some(InboxClaim { lease, conversation, owner, lease_until, events }))
 }
 
@@ -98,22 +96,20 @@ pub(super) fn extend(conn: &Connection, lease: LeaseId, until: Timestamp) -> Res
     held(changed)
 }
 
-pub(super) fn complete(conn: &mut Connection, lease: LeaseId, key: &str) -> Result<()> {
-    let tx = conn.transaction()?;
-    let changed = tx
+pub(super) fn complete(conn: &Connection, lease: LeaseId, key: &str) -> Result<()> {
+    let changed = conn
         .prepare_cached(
             "UPDATE inbox SET status = 'done', lease = NULL, last_error = NULL \
              WHERE key = ?1 AND lease = ?2 AND status = 'leased'",
         )?
         .execute(params![key, lease.to_string()])?;
     held(changed)?;
-    end_if_finished(&tx, lease)?;
-    tx.commit()?;
+    end_if_finished(conn, lease)?;
     Ok(())
 }
 
 pub(super) fn fail(
-    conn: &mut Connection,
+    conn: &Connection,
     lease: LeaseId,
     key: &str,
     error: &str,
@@ -123,16 +119,14 @@ pub(super) fn fail(
         Some(at) => (InboxStatus::Pending, Some(at.as_millis())),
         None => (InboxStatus::Failed, None),
     };
-    let tx = conn.transaction()?;
-    let changed = tx
+    let changed = conn
         .prepare_cached(
             "UPDATE inbox SET status = ?3, lease = NULL, last_error = ?4, \
              available_at = coalesce(?5, available_at) WHERE key = ?1 AND lease = ?2 AND status = 'leased'",
         )?
         .execute(params![key, lease.to_string(), status.as_str(), error, available_at])?;
     held(changed)?;
-    end_if_finished(&tx, lease)?;
-    tx.commit()?;
+    end_if_finished(conn, lease)?;
     Ok(())
 }
 
@@ -147,14 +141,12 @@ fn end_if_finished(conn: &Connection, lease: LeaseId) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn release(conn: &mut Connection, lease: LeaseId) -> Result<()> {
-    let tx = conn.transaction()?;
-    tx.prepare_cached(
+pub(super) fn release(conn: &Connection, lease: LeaseId) -> Result<()> {
+    conn.prepare_cached(
         "UPDATE inbox SET status = 'pending', lease = NULL WHERE lease = ?1 AND status = 'leased'",
     )?
     .execute([lease.to_string()])?;
-    tx.prepare_cached("DELETE FROM inbox_leases WHERE lease = ?1")?.execute([lease.to_string()])?;
-    tx.commit()?;
+    conn.prepare_cached("DELETE FROM inbox_leases WHERE lease = ?1")?.execute([lease.to_string()])?;
     Ok(())
 }
 

@@ -1,10 +1,10 @@
 //! The embedded store: one SQLite file (WAL), nothing to install.
 //!
-//! SQLite allows one writer at a time, so writes go through one connection behind a
-//! lock, which also makes every read-modify-write in a transaction atomic without
-//! retries; reads use a small pool of their own connections, which WAL lets run
-//! beside the writer. rusqlite is blocking, so each call runs on tokio's blocking
-//! pool.
+//! SQLite allows one writer at a time, so writes go to one thread that owns the write
+//! connection and commits them in groups ([`writer`]); one at a time, a
+//! read-modify-write is atomic without retries. Reads use a small pool of their own
+//! connections, which WAL lets run beside the writer; rusqlite is blocking, so each
+//! read runs on tokio's blocking pool.
 //!
 //! Durability: `synchronous = FULL`, so a write acknowledged is on disk, even if the
 //! machine (not only the process) dies the instant after.
@@ -12,10 +12,10 @@
 mod analytics;
 mod campaigns;
 mod chats;
-mod enqueuer;
 mod inbox;
 mod schema;
 mod users;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,9 +50,7 @@ pub struct SqliteStore {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    /// Shared with the enqueuer's thread, which writes webhook events in batches.
-    writer: Arc<Mutex<Connection>>,
-    enqueuer: enqueuer::Enqueuer,
+    writer: writer::Writer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
@@ -89,26 +87,22 @@ impl SqliteStore {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(unavailable)?;
 
-        let writer = Arc::new(Mutex::new(writer));
-        let enqueuer = enqueuer::Enqueuer::start(Arc::clone(&writer))
-            .map_err(|e| StoreError::Unavailable(format!("cannot start the inbox writer: {e}")))?;
-        Ok(Self {
-            inner: Arc::new(Inner { path, writer, enqueuer, readers, next_reader: AtomicUsize::new(0) }),
-        })
+        let writer = writer::Writer::start(writer)
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the database writer: {e}")))?;
+        Ok(Self { inner: Arc::new(Inner { path, writer, readers, next_reader: AtomicUsize::new(0) }) })
     }
 
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
 
-    /// Runs `work` on the writer connection, on the blocking pool.
+    /// Runs `work` atomically on the write connection; answers once it is committed.
     async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        blocking(move || work(&mut lock(&inner.writer))).await
+        self.inner.writer.write(work).await
     }
 
     /// Runs `work` on one of the reader connections, on the blocking pool.
@@ -317,14 +311,12 @@ impl Store for SqliteStore {
     async fn record_training(&self, training: &Training) -> Result<KnowledgeStatus> {
         let training = training.clone();
         self.write(move |conn| {
-            let tx = conn.transaction()?;
             let tenant = training.user_id.to_string();
             let previous: Option<KnowledgeStatus> =
-                doc_of(&tx, "SELECT doc FROM knowledge WHERE user_id = ?1", [&tenant])?;
+                doc_of(conn, "SELECT doc FROM knowledge WHERE user_id = ?1", [&tenant])?;
             let status = KnowledgeStatus::after(previous.as_ref(), &training);
-            tx.prepare_cached("INSERT OR REPLACE INTO knowledge (user_id, doc) VALUES (?1, ?2)")?
+            conn.prepare_cached("INSERT OR REPLACE INTO knowledge (user_id, doc) VALUES (?1, ?2)")?
                 .execute([tenant, to_json(&status)?])?;
-            tx.commit()?;
             Ok(status)
         })
         .await
@@ -491,14 +483,12 @@ impl Store for SqliteStore {
         let update = ChatUpdate::sale(conversion);
         update.validate()?;
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            let mut chat = chats::get_chat(&tx, tenant, id)?;
+            let mut chat = chats::get_chat(conn, tenant, id)?;
             if chat.conversion.converted {
                 return Err(StoreError::Conflict("this chat is already converted".into()));
             }
             update.apply_to(&mut chat, now);
-            chats::save(&tx, &chat)?;
-            tx.commit()?;
+            chats::save(conn, &chat)?;
             Ok(chat)
         })
         .await
@@ -564,7 +554,8 @@ impl Store for SqliteStore {
 
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
-        self.inner.enqueuer.enqueue(event.clone()).await
+        let event = event.clone();
+        self.write(move |conn| inbox::enqueue(conn, &event)).await
     }
 
     async fn inbox_claim(

@@ -39,21 +39,20 @@ pub(super) fn create_session(conn: &Connection, session: &Session) -> Result<()>
 }
 
 pub(super) fn rotate_session(
-    conn: &mut Connection,
+    conn: &Connection,
     id: SessionId,
     presented: &TokenHash,
     next: SessionTokens,
     now: Timestamp,
 ) -> Result<Session> {
-    let tx = conn.transaction()?;
     let mut session: Session =
-        found(doc_of(&tx, "SELECT doc FROM sessions WHERE id = ?1", [id.to_string()])?, "session")?;
+        found(doc_of(conn, "SELECT doc FROM sessions WHERE id = ?1", [id.to_string()])?, "session")?;
     if session.tokens.refresh_hash != *presented {
         return Err(StoreError::Conflict("the refresh token was already used".into()));
     }
     session.tokens = next;
     session.rotated_at = now;
-    tx.prepare_cached("UPDATE sessions SET access_hash = ?2, refresh_hash = ?3, doc = ?4 WHERE id = ?1")?
+    conn.prepare_cached("UPDATE sessions SET access_hash = ?2, refresh_hash = ?3, doc = ?4 WHERE id = ?1")?
         .execute(params![
             id.to_string(),
             session.tokens.access_hash.0,
@@ -61,13 +60,11 @@ pub(super) fn rotate_session(
             to_json(&session)?
         ])
         .map_err(|e| conflict_as(e, "a session with this token already exists"))?;
-    tx.commit()?;
     Ok(session)
 }
 
-pub(super) fn add_document(conn: &mut Connection, doc: &Document) -> Result<()> {
-    let tx = conn.transaction()?;
-    let count: i64 = tx
+pub(super) fn add_document(conn: &Connection, doc: &Document) -> Result<()> {
+    let count: i64 = conn
         .prepare_cached("SELECT count(*) FROM documents WHERE user_id = ?1")?
         .query_row([doc.user_id.to_string()], |row| row.get(0))?;
     if count >= Document::MAX_PER_BUSINESS as i64 {
@@ -76,7 +73,7 @@ pub(super) fn add_document(conn: &mut Connection, doc: &Document) -> Result<()> 
             Document::MAX_PER_BUSINESS
         )));
     }
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT INTO documents (id, user_id, filename, content_type, uploaded_at, content) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -89,7 +86,6 @@ pub(super) fn add_document(conn: &mut Connection, doc: &Document) -> Result<()> 
         doc.content
     ])
     .map_err(|e| conflict_as(e, "a document with this id already exists"))?;
-    tx.commit()?;
     Ok(())
 }
 
