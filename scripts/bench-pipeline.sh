@@ -18,6 +18,10 @@
 #   SKIP_MONGODB=1 scripts/bench-pipeline.sh    SQLite only
 #   SKIP_SQLITE=1 scripts/bench-pipeline.sh     MongoDB only
 #   NO_BUILD=1 scripts/bench-pipeline.sh        the release binaries already built
+#   SKIP_MEMORY=1 scripts/bench-pipeline.sh     without (c), which seeds for a minute
+#   CLOSERD=PATH scripts/bench-pipeline.sh      another closerd binary (an A/B comparison)
+#   PERF=DIR scripts/bench-pipeline.sh          also profile closerd under each load
+#                                               (perf record -g, DIR/NAME.data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-${ROUNDS:-3}}"
@@ -34,7 +38,8 @@ if [ -z "${NO_BUILD:-}" ]; then
 fi
 work="$(mktemp -d)"
 # Others build in the same target directory: run copies, not what may be rebuilt meanwhile.
-cp target/release/closerd target/release/closer-load "$work/"
+cp "${CLOSERD:-target/release/closerd}" "$work/closerd"
+cp target/release/closer-load "$work/"
 closerd_bin="$work/closerd" load="$work/closer-load"
 results="$work/results"
 : >"$results"
@@ -64,6 +69,20 @@ stop() {
     wait "$1" 2>/dev/null || true
 }
 record() { echo "$1 $2 $3" >>"$results"; echo "  $1 $2: $3" >&2; }
+# With PERF=DIR, closerd ($daemon) is sampled while the load runs.
+profiler=""
+profile_start() {
+    [ -n "${PERF:-}" ] || return 0
+    mkdir -p "$PERF"
+    perf record -q -F 499 -g -p "$daemon" -o "$PERF/$1.data" 2>/dev/null &
+    profiler=$!
+}
+profile_stop() {
+    [ -n "$profiler" ] || return 0
+    kill -INT "$profiler" 2>/dev/null || true
+    wait "$profiler" 2>/dev/null || true
+    profiler=""
+}
 
 # start_closerd DIR STORE_URL GRAPH_PORT: sets $daemon (pid) and $base.
 start_closerd() {
@@ -149,7 +168,9 @@ bench_store() {
             line="$("$load" webhooks --target "http://127.0.0.1:$bare_port" "${args[@]}")"
             record "$kind" "bare_$rate" "$line"
             fresh_daemon "ack-$kind-$rate-$round" "$(store_url "$kind" "ack-$kind-$rate-$round")"
+            profile_start "ack-$kind-$rate-$round"
             line="$("$load" webhooks --target "$base" "${args[@]}")"
+            profile_stop
             record "$kind" "closerd_$rate" "$line"
             stop "$daemon"
             stop "$graph"
@@ -166,7 +187,9 @@ bench_store() {
             local args=(--target "$base" --secret "$SECRET" --page "$PAGE" --graph-listen "127.0.0.1:$graph_port"
                 --duration "$secs" --in-flight "$in_flight")
             [ "$rate" = max ] || args+=(--rate "$rate")
+            profile_start "e2e-$kind-$rate-$round"
             line="$("$load" e2e "${args[@]}")"
+            profile_stop
             record "$kind" "e2e_$rate" "$line"
             stop "$daemon"
         done
@@ -204,7 +227,7 @@ memory() {
 
 if [ -z "${SKIP_SQLITE:-}" ]; then
     bench_store sqlite
-    memory
+    [ -n "${SKIP_MEMORY:-}" ] || memory
 fi
 if [ -z "${SKIP_MONGODB:-}" ]; then
     mongodb="${CLOSER_TEST_MONGODB_URI:-}"

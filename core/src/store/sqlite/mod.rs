@@ -19,7 +19,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -105,18 +105,42 @@ impl SqliteStore {
         self.inner.writer.write(work).await
     }
 
-    /// Runs `work` on one of the reader connections, on the blocking pool.
+    /// Runs a read whose cost does not grow with the data (a lookup by key, a list
+    /// bounded per business) right here on the calling task, when a reader connection
+    /// is free: such a read takes microseconds, less than the hop to the blocking pool
+    /// and back. When every reader is busy it waits on the blocking pool, as [`Self::scan`].
     async fn read<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        for _ in 0..self.inner.readers.len() {
+            let conn = match self.inner.next_reader().try_lock() {
+                Ok(conn) => conn,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            return work(&conn);
+        }
+        self.scan(work).await
+    }
+
+    /// Runs a read that may take long (a search, a page of a long list, a large
+    /// document) on one of the reader connections, on the blocking pool, so that it
+    /// never holds up the tasks sharing this thread.
+    async fn scan<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
         let inner = Arc::clone(&self.inner);
-        blocking(move || {
-            let index = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            work(&lock(&inner.readers[index]))
-        })
-        .await
+        blocking(move || work(&lock(inner.next_reader()))).await
+    }
+}
+
+impl Inner {
+    fn next_reader(&self) -> &Mutex<Connection> {
+        &self.readers[self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len()]
     }
 }
 
@@ -295,7 +319,7 @@ impl Store for SqliteStore {
     }
 
     async fn get_document(&self, tenant: UserId, id: DocumentId) -> Result<Document> {
-        self.read(move |conn| users::get_document(conn, tenant, id)).await
+        self.scan(move |conn| users::get_document(conn, tenant, id)).await
     }
 
     async fn delete_document(&self, tenant: UserId, id: DocumentId) -> Result<()> {
@@ -354,7 +378,7 @@ impl Store for SqliteStore {
     }
 
     async fn get_leo_conversation(&self, tenant: UserId, id: LeoConversationId) -> Result<LeoConversation> {
-        self.read(move |conn| {
+        self.scan(move |conn| {
             let sql = "SELECT doc FROM leo_conversations WHERE id = ?1 AND user_id = ?2";
             found(doc_of(conn, sql, [id.to_string(), tenant.to_string()])?, "Leo conversation")
         })
@@ -496,7 +520,7 @@ impl Store for SqliteStore {
 
     async fn list_chats(&self, tenant: UserId, query: &ChatQuery) -> Result<Page<Chat>> {
         let query = query.clone();
-        self.read(move |conn| chats::list_chats(conn, tenant, &query)).await
+        self.scan(move |conn| chats::list_chats(conn, tenant, &query)).await
     }
 
     async fn append_message(&self, message: &Message) -> Result<()> {
@@ -512,7 +536,7 @@ impl Store for SqliteStore {
         query: &MessageQuery,
     ) -> Result<Page<Message>> {
         let query = query.clone();
-        self.read(move |conn| chats::list_messages(conn, tenant, chat, &query)).await
+        self.scan(move |conn| chats::list_messages(conn, tenant, chat, &query)).await
     }
 
     async fn recent_messages(&self, tenant: UserId, chat: ChatId, limit: usize) -> Result<Vec<Message>> {
@@ -612,6 +636,6 @@ impl Store for SqliteStore {
 
     async fn analytics(&self, tenant: UserId, query: &AnalyticsQuery) -> Result<Vec<AnalyticsDay>> {
         let query = query.clone();
-        self.read(move |conn| analytics::query(conn, tenant, &query)).await
+        self.scan(move |conn| analytics::query(conn, tenant, &query)).await
     }
 }
