@@ -20,8 +20,9 @@
 #   NO_BUILD=1 scripts/bench-pipeline.sh        the release binaries already built
 #   SKIP_MEMORY=1 scripts/bench-pipeline.sh     without (c), which seeds for a minute
 #   CLOSERD=PATH scripts/bench-pipeline.sh      another closerd binary (an A/B comparison)
+#   WORKERS=N scripts/bench-pipeline.sh         closerd's [pipeline] workers (default 32)
 #   PERF=DIR scripts/bench-pipeline.sh          also profile closerd under each load
-#                                               (perf record -g, DIR/NAME.data)
+#                                               (perf record $PERF_ARGS, DIR/NAME.data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-${ROUNDS:-3}}"
@@ -74,7 +75,8 @@ profiler=""
 profile_start() {
     [ -n "${PERF:-}" ] || return 0
     mkdir -p "$PERF"
-    perf record -q -F 499 -g -p "$daemon" -o "$PERF/$1.data" 2>/dev/null &
+    # shellcheck disable=SC2086 # PERF_ARGS is a list of arguments
+    perf record -q ${PERF_ARGS:--F 499 -g} -p "$daemon" -o "$PERF/$1.data" 2>/dev/null &
     profiler=$!
 }
 profile_stop() {
@@ -104,6 +106,8 @@ app_secret = "$SECRET"
 verify_token = "bench-verify-token"
 [ai]
 provider = "rules"
+${WORKERS:+[pipeline]
+workers = $WORKERS}
 TOML
     "$closerd_bin" --config "$dir/closerd.toml" 2>"$dir/closerd.log" &
     daemon=$!

@@ -28,6 +28,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use self::writer::Lane;
 use super::{Result, Store, StoreError};
 use crate::model::{
     AnalyticsDay, AnalyticsQuery, Campaign, CampaignId, CampaignStats, CampaignStatus, Chat, ChatId,
@@ -106,7 +107,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        self.inner.writer.write(work).await
+        self.inner.writer.write(Lane::Queued, work).await
     }
 
     /// Runs a read whose cost does not grow with the data (a lookup by key, a list
@@ -589,7 +590,8 @@ impl Store for SqliteStore {
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
         let event = event.clone();
-        self.write(move |conn| inbox::enqueue(conn, &event)).await
+        // A platform waits for our acknowledgement, which waits for this write.
+        self.inner.writer.write(Lane::First, move |conn| inbox::enqueue(conn, &event)).await
     }
 
     async fn inbox_claim(

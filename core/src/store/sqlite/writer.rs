@@ -12,8 +12,13 @@
 //! - a write is durable before its caller hears of it: the answers go out after the
 //!   group's `COMMIT`, so a later read, on any connection, sees it;
 //! - a lone write costs what it did (one transaction), and N waiting writes cost one
-//!   `fsync` instead of N.
+//!   `fsync` instead of N;
+//! - a write someone outside is waiting on (a webhook's event, which Facebook wants
+//!   acknowledged at once) goes [`Lane::First`]: it joins the group being written
+//!   and the group is committed right after it, instead of queueing behind the
+//!   pipeline's own writes.
 
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
 
@@ -79,7 +84,18 @@ where
 /// (after the writes already sent).
 #[derive(Debug)]
 pub(super) struct Writer {
-    jobs: Sender<Box<dyn Job>>,
+    jobs: Sender<(Lane, Box<dyn Job>)>,
+}
+
+/// Which writes go first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lane {
+    /// Someone outside waits for this write (a platform for its acknowledgement):
+    /// ahead of every [`Lane::Queued`] write, and committed as soon as it is written.
+    First,
+    /// Our own work (the pipeline, the API): in order, in groups as large as waiting
+    /// writes make them.
+    Queued,
 }
 
 impl Writer {
@@ -92,31 +108,76 @@ impl Writer {
     }
 
     /// Runs `work` atomically in the next group and answers once it is committed.
-    pub(super) async fn write<T, F>(&self, work: F) -> Result<T>
+    pub(super) async fn write<T, F>(&self, lane: Lane, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let stopped = || StoreError::Backend("the database writer has stopped".into());
-        self.jobs.send(Box::new(Pending { work, reply })).map_err(|_| stopped())?;
+        self.jobs.send((lane, Box::new(Pending { work, reply }))).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
 
-fn run(conn: &Connection, waiting: &Receiver<Box<dyn Job>>) {
-    while let Ok(first) = waiting.recv() {
-        let mut group = Group::begin(conn);
-        group.run(first);
-        // Writes that arrived while this group ran join it: the busier the writer, the
-        // larger its groups, and the fewer commits per write.
-        while group.len() < MAX_GROUP {
-            match waiting.try_recv() {
-                Ok(job) => group.run(job),
-                Err(_) => break,
+fn run(conn: &Connection, waiting: &Receiver<(Lane, Box<dyn Job>)>) {
+    let mut queue = Queue::default();
+    loop {
+        if queue.is_empty() {
+            match waiting.recv() {
+                Ok(job) => queue.push(job),
+                // Every handle is gone and every write answered.
+                Err(_) => return,
             }
         }
+        queue.take(waiting);
+        let mut group = Group::begin(conn);
+        // Writes that arrive while a group runs join it: the busier the writer, the
+        // larger its groups, and the fewer commits per write. Until a write goes
+        // first: then the group is committed after it, and the queued rest waits for
+        // the next one.
+        let mut first_in_group = false;
+        while group.len() < MAX_GROUP {
+            if let Some(job) = queue.first.pop_front() {
+                group.run(job);
+                first_in_group = true;
+            } else if first_in_group {
+                break;
+            } else if let Some(job) = queue.queued.pop_front() {
+                group.run(job);
+            } else {
+                break;
+            }
+            queue.take(waiting);
+        }
         group.commit();
+    }
+}
+
+/// The writes received and not yet run, by lane.
+#[derive(Default)]
+struct Queue {
+    first: VecDeque<Box<dyn Job>>,
+    queued: VecDeque<Box<dyn Job>>,
+}
+
+impl Queue {
+    fn is_empty(&self) -> bool {
+        self.first.is_empty() && self.queued.is_empty()
+    }
+
+    fn push(&mut self, (lane, job): (Lane, Box<dyn Job>)) {
+        match lane {
+            Lane::First => self.first.push_back(job),
+            Lane::Queued => self.queued.push_back(job),
+        }
+    }
+
+    /// Everything sent meanwhile, without waiting.
+    fn take(&mut self, waiting: &Receiver<(Lane, Box<dyn Job>)>) {
+        while let Ok(job) = waiting.try_recv() {
+            self.push(job);
+        }
     }
 }
 
@@ -215,16 +276,16 @@ mod tests {
 
         // The first write holds the writer until the others are queued behind it.
         let (go, wait) = std_mpsc::channel::<()>();
-        let first = writer.write(move |conn| {
+        let first = writer.write(Lane::Queued, move |conn| {
             wait.recv().expect("released");
             insert(conn, "a")
         });
-        let failing = writer.write(|conn| {
+        let failing = writer.write(Lane::Queued, |conn| {
             insert(conn, "b")?;
             Err::<(), _>(StoreError::Conflict("refused after writing".into()))
         });
         let reader = path.clone();
-        let last = writer.write(move |conn| {
+        let last = writer.write(Lane::Queued, move |conn| {
             insert(conn, "c")?;
             // Same transaction as the first: its row is not committed yet.
             Ok(committed(&reader))
@@ -239,13 +300,54 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_write_that_goes_first_is_committed_before_the_queued_ones() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (conn, path) = database(&dir);
+        let writer = std::sync::Arc::new(Writer::start(conn).expect("start"));
+
+        // A group is being written (held until released) when the others arrive.
+        let (started, running) = oneshot::channel();
+        let (go, wait) = std_mpsc::channel::<()>();
+        let held = tokio::spawn({
+            let writer = std::sync::Arc::clone(&writer);
+            async move {
+                writer
+                    .write(Lane::Queued, move |conn| {
+                        started.send(()).expect("the test waits");
+                        wait.recv().expect("released");
+                        insert(conn, "a")
+                    })
+                    .await
+            }
+        });
+        running.await.expect("the held write runs");
+        let reader = path.clone();
+        let queued = writer.write(Lane::Queued, move |conn| {
+            insert(conn, "q")?;
+            Ok(committed(&reader))
+        });
+        let first = writer.write(Lane::First, |conn| insert(conn, "f"));
+        let release = async { go.send(()).expect("the held write waits") };
+        let (queued, first, ()) = tokio::join!(queued, first, release);
+
+        held.await.expect("task").expect("held");
+        first.expect("first");
+        assert_eq!(
+            queued.expect("queued"),
+            ["a", "f"],
+            "sent last, the write that goes first joined the running group, which was committed before the queued one ran"
+        );
+        assert_eq!(committed(&path), ["a", "f", "q"]);
+    }
+
+    #[tokio::test]
     async fn a_panicking_write_is_an_error_and_the_writer_goes_on() {
         let dir = tempfile::tempdir().expect("dir");
         let (conn, path) = database(&dir);
         let writer = Writer::start(conn).expect("start");
 
         let panicked = writer
-            .write(|conn| {
+            .write(Lane::Queued, |conn| {
                 insert(conn, "half")?;
                 panic!("a bug in a write");
                 #[allow(unreachable_code)]
@@ -256,7 +358,7 @@ mod tests {
             matches!(panicked, Err(StoreError::Backend(ref m)) if m.contains("panicked")),
             "{panicked:?}"
         );
-        writer.write(|conn| insert(conn, "next")).await.expect("the writer is still there");
+        writer.write(Lane::Queued, |conn| insert(conn, "next")).await.expect("the writer is still there");
         assert_eq!(committed(&path), ["next"]);
     }
 
@@ -270,14 +372,14 @@ mod tests {
         // Another process writing the file for longer than the writer waits.
         let other = Connection::open(&path).expect("open");
         other.execute_batch("BEGIN IMMEDIATE; INSERT INTO t (v) VALUES ('other')").expect("lock");
-        let refused = writer.write(|conn| insert(conn, "refused")).await;
+        let refused = writer.write(Lane::Queued, |conn| insert(conn, "refused")).await;
         assert!(
             matches!(refused, Err(StoreError::Unavailable(ref m)) if m.contains("not committed: database is locked")),
             "{refused:?}"
         );
 
         other.execute_batch("COMMIT").expect("commit");
-        writer.write(|conn| insert(conn, "later")).await.expect("written once free");
+        writer.write(Lane::Queued, |conn| insert(conn, "later")).await.expect("written once free");
         assert_eq!(committed(&path), ["later", "other"]);
     }
 }
