@@ -10,12 +10,16 @@
 use std::time::Duration;
 
 use mongodb::bson::{Document, doc};
+use mongodb::error::ErrorKind;
 use mongodb::options::IndexOptions;
 use mongodb::{Collection, IndexModel};
 
 use super::Collections;
 use super::codec::DriverResult;
 use crate::store::Result;
+
+/// The index the inbox claim reads (it names it as a hint).
+pub(super) const CLAIM_WINDOW: &str = "claim_window";
 
 /// How long after its end the server deletes a lease document.
 const LEASE_GRACE: Duration = Duration::from_hours(24);
@@ -87,18 +91,26 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
         &c.inbox,
         vec![
             plain("by_status_available", doc! { "status": 1, "available_at": 1, "occurred_at": 1 }),
-            // The claim reads the oldest waiting events first: one range per status,
-            // merged in time order.
-            plain("waiting_by_time", doc! { "status": 1, "occurred_at": 1, "_id": 1 }),
+            // The claim reads the oldest waiting events of the conversations no live
+            // lease holds from this index alone: one range per status, merged in time
+            // order; the due time and the conversation are checked on the keys, and
+            // no event is fetched.
+            plain(
+                CLAIM_WINDOW,
+                doc! { "status": 1, "occurred_at": 1, "_id": 1, "available_at": 1, "conversation": 1 },
+            ),
             plain("by_conversation_status", doc! { "conversation": 1, "status": 1, "occurred_at": 1 }),
             plain("by_lease", doc! { "lease": 1 }),
         ],
     )
     .await?;
+    retire(&c.inbox, "waiting_by_time").await?;
     ensure(
         &c.inbox_leases,
         vec![
             plain("by_lease", doc! { "lease": 1 }),
+            // The claim leaves out the conversations whose lease is live.
+            plain("live", doc! { "lease_until": 1 }),
             // An expired lease is as good as none, so the server may delete it; the day
             // of grace keeps clock differences between our hosts and the server from
             // ever mattering.
@@ -118,6 +130,16 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
 
 async fn ensure(collection: &Collection<Document>, models: Vec<IndexModel>) -> Result<()> {
     collection.create_indexes(models).await.db().map(drop)
+}
+
+/// Drops an index an earlier version created and this one replaced.
+async fn retire(collection: &Collection<Document>, name: &str) -> Result<()> {
+    // The server's codes for "namespace not found" and "index not found": nothing to drop.
+    const GONE: [i32; 2] = [26, 27];
+    match collection.drop_index(name).await {
+        Err(e) if matches!(*e.kind, ErrorKind::Command(ref c) if GONE.contains(&c.code)) => Ok(()),
+        other => other.db(),
+    }
 }
 
 fn plain(name: &str, keys: Document) -> IndexModel {

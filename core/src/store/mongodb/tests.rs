@@ -85,6 +85,23 @@ async fn opening_twice_keeps_the_indexes() {
 }
 
 #[tokio::test]
+async fn an_index_an_earlier_version_made_is_dropped_when_opened() {
+    let store = fresh().await;
+    // What the previous version created for its claim.
+    let old = mongodb::IndexModel::builder()
+        .keys(doc! { "status": 1, "occurred_at": 1, "_id": 1 })
+        .options(mongodb::options::IndexOptions::builder().name("waiting_by_time".to_owned()).build())
+        .build();
+    store.c.inbox.create_index(old).await.expect("the old index");
+
+    super::indexes::create(&super::Collections::new(&store.db)).await.expect("open again");
+    let names = store.c.inbox.list_index_names().await.expect("list");
+    assert!(!names.iter().any(|n| n == "waiting_by_time"), "{names:?}");
+    assert!(names.iter().any(|n| n == "claim_window"), "{names:?}");
+    store.drop_database().await.expect("drop");
+}
+
+#[tokio::test]
 async fn awkward_values_round_trip() {
     let store = fresh().await;
     let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");

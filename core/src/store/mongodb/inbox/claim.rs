@@ -5,25 +5,26 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::Hint;
 
 use super::book::LeaseBook;
 use super::{claimable, expiry, leased_events};
 use crate::model::{InboxClaim, InboxEvent, InboxStatus, LeaseId, Timestamp};
 use crate::store::mongodb::Collections;
 use crate::store::mongodb::codec::{DriverResult, count, decode, is_duplicate_key, value};
+use crate::store::mongodb::indexes::CLAIM_WINDOW;
 use crate::store::{Result, StoreError};
 
 /// Conversations looked at per round of a claim: enough that a handful of workers
 /// racing for the oldest ones still find a free one in the same round.
-const CANDIDATES: i64 = 16;
+const CANDIDATES: usize = 16;
 
 /// Rounds of a claim when every candidate was taken by another worker meanwhile.
 const ROUNDS: usize = 4;
 
-/// Waiting events read, oldest first, to find the candidates: a backlog of many
-/// customers is found in the first few; only when one conversation's flood fills the
-/// window (its lease held) does the claim group the whole backlog.
-const WINDOW: i64 = 256;
+/// Waiting events read, oldest first, to find the candidates: a customer who wrote a
+/// few messages in a row takes a few.
+const WINDOW: i64 = 64;
 
 /// What one claim asks for.
 struct Wanted<'a> {
@@ -61,22 +62,35 @@ pub(in crate::store::mongodb) async fn claim(
 
 /// The conversations with claimable events and no live lease, oldest waiting first.
 ///
-/// Read from the oldest waiting events through the `waiting_by_time` index and one
-/// lookup of their conversations' leases: the cost of a claim no longer grows with the
-/// backlog, which made throughput collapse exactly when a burst needed it.
+/// Two small reads: the live leases, then the oldest waiting events of the other
+/// conversations, from the `claim_window` index alone. Neither grows with the backlog,
+/// and a conversation held through a flood of its own events is left out by the query,
+/// not read and skipped.
 async fn candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
+    let live: Vec<Document> = c
+        .inbox_leases
+        .find(doc! { "lease_until": { "$gt": now.clone() } })
+        .projection(doc! { "_id": 1 })
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let held: Vec<Bson> = live.into_iter().filter_map(|lease| lease.get("_id").cloned()).collect();
+    let mut waiting = claimable(now)?;
+    waiting.insert("conversation", doc! { "$nin": held });
     let oldest: Vec<Document> = c
         .inbox
-        .find(claimable(now)?)
+        .find(waiting)
         .sort(doc! { "occurred_at": 1, "_id": 1 })
-        .projection(doc! { "conversation": 1 })
+        .projection(doc! { "_id": 0, "conversation": 1 })
+        .hint(Hint::Name(CLAIM_WINDOW.to_owned()))
         .limit(WINDOW)
         .await
         .db()?
         .try_collect()
         .await
         .db()?;
-    let window_full = i64::try_from(oldest.len()).is_ok_and(|read| read == WINDOW);
     let mut conversations: Vec<String> = Vec::new();
     for event in oldest {
         let conversation = match event.get("conversation") {
@@ -91,62 +105,8 @@ async fn candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
             conversations.push(conversation);
         }
     }
-    if conversations.is_empty() {
-        return Ok(Vec::new());
-    }
-    let held: Vec<Document> = c
-        .inbox_leases
-        .find(doc! { "_id": { "$in": &conversations }, "lease_until": { "$gt": now.clone() } })
-        .projection(doc! { "_id": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
-    let held: Vec<&str> = held.iter().filter_map(|lease| lease.get_str("_id").ok()).collect();
-    let free: Vec<String> = conversations
-        .into_iter()
-        .filter(|conversation| !held.contains(&conversation.as_str()))
-        .take(usize::try_from(CANDIDATES).unwrap_or(16))
-        .collect();
-    if free.is_empty() && window_full {
-        return grouped_candidates(c, now).await;
-    }
-    Ok(free)
-}
-
-/// The same as [`candidates`], by grouping every claimable event: for a window full of
-/// conversations whose leases are held.
-async fn grouped_candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
-    let pipeline = [
-        doc! { "$match": claimable(now)? },
-        doc! { "$group": {
-            "_id": "$conversation",
-            "first_at": { "$min": "$occurred_at" },
-            "first_key": { "$min": "$_id" },
-        } },
-        doc! { "$lookup": {
-            "from": c.inbox_leases.name(),
-            "localField": "_id",
-            "foreignField": "_id",
-            "as": "held",
-        } },
-        // No lease document, or one that has run out.
-        doc! { "$match": { "held.lease_until": { "$not": { "$gt": now.clone() } } } },
-        doc! { "$sort": { "first_at": 1, "first_key": 1 } },
-        doc! { "$limit": CANDIDATES },
-        doc! { "$project": { "_id": 1 } },
-    ];
-    let groups: Vec<Document> = c.inbox.aggregate(pipeline).await.db()?.try_collect().await.db()?;
-    groups
-        .into_iter()
-        .map(|group| match group.get("_id") {
-            Some(Bson::String(conversation)) => Ok(conversation.clone()),
-            other => {
-                Err(StoreError::Corrupt(format!("an inbox event's conversation is not text: {other:?}")))
-            }
-        })
-        .collect()
+    conversations.truncate(CANDIDATES);
+    Ok(conversations)
 }
 
 /// Takes the conversation's lease if it is free, then its waiting events; `None` when
