@@ -47,7 +47,9 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineConfig {
-    /// Conversations answered at the same time (each waits mostly on the AI).
+    /// Conversations answered at the same time. Each waits mostly (on the AI, a second
+    /// or more with a model, and on the store), so many cost little: with 32, a burst
+    /// of customers queued behind each other's answers (BENCHMARKS.md, "Pipeline").
     pub workers: usize,
     /// How long a worker holds a conversation before another may take it over; kept
     /// alive while the work lasts. After a crash, its events are taken again this long
@@ -68,7 +70,7 @@ pub struct PipelineConfig {
 impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
-            workers: 32,
+            workers: 128,
             lease_secs: 30,
             max_attempts: 5,
             history_messages: 20,
