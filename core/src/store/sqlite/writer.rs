@@ -193,7 +193,7 @@ impl<'c> Group<'c> {
     fn begin(conn: &'c Connection) -> Self {
         // IMMEDIATE takes the write lock now, so no write of the group can meet a
         // busy database half-way (another process writing the file waits its turn).
-        let lost = conn.execute_batch("BEGIN IMMEDIATE").err().map(|e| e.to_string());
+        let lost = run_sql(conn, "BEGIN IMMEDIATE").err().map(|e| e.to_string());
         Self { conn, answers: Vec::new(), lost }
     }
 
@@ -203,7 +203,7 @@ impl<'c> Group<'c> {
 
     fn run(&mut self, job: Box<dyn Job>) {
         if self.lost.is_none()
-            && let Err(e) = self.conn.execute_batch("SAVEPOINT write")
+            && let Err(e) = run_sql(self.conn, "SAVEPOINT write")
         {
             self.lose(&e);
         }
@@ -213,8 +213,8 @@ impl<'c> Group<'c> {
             return;
         }
         let ran = job.run(self.conn);
-        let end = if ran.failed { "ROLLBACK TO write; RELEASE write" } else { "RELEASE write" };
-        if let Err(e) = self.conn.execute_batch(end) {
+        let rolled_back = if ran.failed { run_sql(self.conn, "ROLLBACK TO write") } else { Ok(()) };
+        if let Err(e) = rolled_back.and_then(|()| run_sql(self.conn, "RELEASE write")) {
             self.lose(&e);
         }
         self.answers.push(ran.answer);
@@ -222,13 +222,13 @@ impl<'c> Group<'c> {
 
     fn commit(mut self) {
         if self.lost.is_none()
-            && let Err(e) = self.conn.execute_batch("COMMIT")
+            && let Err(e) = run_sql(self.conn, "COMMIT")
         {
             self.lose(&e);
         }
         if self.lost.is_some() && !self.conn.is_autocommit() {
             // Nothing of the group may stay: the next group begins clean.
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = run_sql(self.conn, "ROLLBACK");
         }
         let why = self.lost.as_deref().map(|why| format!("the write was not committed: {why}"));
         for answer in self.answers {
@@ -239,6 +239,12 @@ impl<'c> Group<'c> {
     fn lose(&mut self, error: &rusqlite::Error) {
         self.lost.get_or_insert_with(|| error.to_string());
     }
+}
+
+/// Runs one of the writer's own statements, prepared once: each write costs a savepoint
+/// and its release, and parsing them every time showed in profiles.
+fn run_sql(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 #[cfg(test)]
