@@ -389,7 +389,7 @@ async fn the_sqlite_file_never_holds_the_plaintext_token() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("closer.db").display());
     let mut setup = Setup::new(TestApp::sqlite().await).await;
-    setup.use_store(closer_core::store::open(&url).await.expect("open the store"));
+    setup.use_store(closer_daemon::open_store(&url).await.expect("open the store"));
     connect_for_the_record(&setup).await;
 
     // The database and its WAL: the page id is there (so this reads the right bytes),
@@ -409,7 +409,7 @@ async fn the_mongodb_collection_never_holds_the_plaintext_token() {
     let name = format!("closer_at_rest_{}", uuid::Uuid::now_v7().simple());
     let url = common::mongodb_server::with_database(server, &name);
     let mut setup = Setup::new(TestApp::mongodb().await).await;
-    setup.use_store(closer_core::store::open(&url).await.expect("open the store"));
+    setup.use_store(closer_daemon::open_store(&url).await.expect("open the store"));
     connect_for_the_record(&setup).await;
 
     let client = ::mongodb::Client::with_uri_str(&url).await.expect("MongoDB client");

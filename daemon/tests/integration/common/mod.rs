@@ -61,7 +61,9 @@ impl TestApp {
     }
 
     async fn with_store(url: &str, cleanup: Cleanup) -> Self {
-        let store = closer_core::store::open(url).await.expect("open the store");
+        // As the daemon opens it (behind the read cache). Tests that write through
+        // `store` behind the API's back share that cache, so the API sees their writes.
+        let store = closer_daemon::open_store(url).await.expect("open the store");
         let clock = ManualClock::new(start_time());
         let state = AppState::new(Arc::clone(&store), Arc::new(clock.clone()), Settings::default());
         Self { store, clock, state, client: "127.0.0.1:40000".parse().expect("addr"), cleanup }
