@@ -53,7 +53,7 @@ pub fn check_report(config: &Config, path: Option<&Path>) -> Result<String, Conf
 /// down stops the daemon now, with the URL (password hidden) in the message. The
 /// store comes behind the read cache: every business's configuration is read again
 /// by each request and customer message, and changes only when its owner edits it.
-pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, DaemonError> {
+pub async fn open_store(url: &str) -> Result<Arc<CachedStore>, DaemonError> {
     let failed = |error| DaemonError::Store { url: config::redact_url(url), error };
     let store = store::open(url).await.map_err(failed)?;
     store.ping().await.map_err(failed)?;

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use closer_core::model::IntegrationId;
 use closer_core::platform::facebook::MESSAGING_FIELDS;
 use closer_core::store::Store;
+use closer_core::store::cache::CachedStore;
 use closer_daemon::{AppState, Settings};
 use common::{Account, TestApp};
 use fake_graph::FakeGraph;
@@ -42,14 +43,15 @@ impl Setup {
     fn point_graph_at(&mut self, base: &str) {
         let settings = Settings { graph_api_base: base.to_owned(), ..Settings::default() };
         let mut state =
-            AppState::new(Arc::clone(&self.app.store), Arc::new(self.app.clock.clone()), settings);
+            AppState::new(Arc::clone(&self.app.cache), Arc::new(self.app.clock.clone()), settings);
         state.graph = state.graph.with_timeout(GRAPH_TIMEOUT);
         self.app.state = state;
     }
 
     /// Swaps in another store (one whose file or database the test can inspect).
-    fn use_store(&mut self, store: Arc<dyn Store>) {
-        self.app.store = store;
+    fn use_store(&mut self, store: Arc<CachedStore>) {
+        self.app.store = Arc::clone(&store) as Arc<dyn Store>;
+        self.app.cache = store;
         self.point_graph_at(&self.graph.url());
     }
 

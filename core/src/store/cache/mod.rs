@@ -102,7 +102,12 @@ impl CachedStore {
         Ok(value)
     }
 
-    async fn campaigns(&self, tenant: UserId) -> Result<Arc<Vec<Campaign>>> {
+    /// The business's campaigns, every status, newest first, as remembered: shared
+    /// rather than copied, for a caller that keeps something made from them (the
+    /// REST API keeps the list encoded). A remembered list is never changed in place,
+    /// so while it is the same `Arc` ([`Arc::ptr_eq`]) what was made from it is still
+    /// good.
+    pub async fn shared_campaigns(&self, tenant: UserId) -> Result<Arc<Vec<Campaign>>> {
         self.remembered(&self.campaigns, tenant, || async {
             Ok(Arc::new(self.inner.list_campaigns(tenant, None).await?))
         })
@@ -127,14 +132,17 @@ impl std::fmt::Debug for CachedStore {
     }
 }
 
-/// Adds a campaign's stats delta to its remembered copy, as the store adds it.
+/// Adds a campaign's stats delta to the remembered list, as the store adds it. A new
+/// list, never a change in place: see [`CachedStore::shared_campaigns`].
 fn add_stats(campaigns: &mut Arc<Vec<Campaign>>, id: CampaignId, delta: &CampaignStats) {
-    if let Some(campaign) = Arc::make_mut(campaigns).iter_mut().find(|c| c.id == id) {
+    let mut changed = Vec::clone(campaigns);
+    if let Some(campaign) = changed.iter_mut().find(|c| c.id == id) {
         let stats = &mut campaign.stats;
         stats.conversations += delta.conversations;
         stats.leads += delta.leads;
         stats.conversions += delta.conversions;
         stats.revenue_minor += delta.revenue_minor;
+        *campaigns = Arc::new(changed);
     }
 }
 
@@ -287,12 +295,12 @@ impl Store for CachedStore {
     }
 
     async fn get_campaign(&self, tenant: UserId, id: CampaignId) -> Result<Campaign> {
-        let campaigns = self.campaigns(tenant).await?;
+        let campaigns = self.shared_campaigns(tenant).await?;
         campaigns.iter().find(|c| c.id == id).cloned().ok_or(StoreError::not_found("campaign"))
     }
 
     async fn list_campaigns(&self, tenant: UserId, status: Option<CampaignStatus>) -> Result<Vec<Campaign>> {
-        let campaigns = self.campaigns(tenant).await?;
+        let campaigns = self.shared_campaigns(tenant).await?;
         Ok(campaigns.iter().filter(|c| status.is_none_or(|status| c.status == status)).cloned().collect())
     }
 
@@ -312,7 +320,7 @@ impl Store for CachedStore {
     }
 
     async fn default_campaign(&self, tenant: UserId, platform: Platform) -> Result<Option<Campaign>> {
-        let campaigns = self.campaigns(tenant).await?;
+        let campaigns = self.shared_campaigns(tenant).await?;
         Ok(campaigns.iter().find(|c| c.is_default && c.platform == platform).cloned())
     }
 

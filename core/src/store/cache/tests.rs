@@ -280,6 +280,27 @@ async fn stats_are_added_to_the_remembered_campaigns_which_stay_remembered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_list_is_the_same_until_anything_changes() {
+    let f = Fixture::new().await;
+    let ana = f.user("ana@bakery.example").await;
+    let bread = f.campaign(ana.id, "Bread").await;
+    let c = &f.cached;
+    let first = c.shared_campaigns(ana.id).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &c.shared_campaigns(ana.id).await.unwrap()), "remembered");
+
+    c.add_campaign_stats(ana.id, bread.id, &one("leads")).await.unwrap();
+    let counted = c.shared_campaigns(ana.id).await.unwrap();
+    assert!(!Arc::ptr_eq(&first, &counted), "stats make a new list");
+    assert_eq!((first[0].stats.leads, counted[0].stats.leads), (0, 1), "the old one is untouched");
+
+    f.activate(&bread).await;
+    assert!(!Arc::ptr_eq(&counted, &c.shared_campaigns(ana.id).await.unwrap()), "an edit too");
+    let remembered = c.shared_campaigns(ana.id).await.unwrap();
+    f.clock.advance(FRESH_FOR);
+    assert!(!Arc::ptr_eq(&remembered, &c.shared_campaigns(ana.id).await.unwrap()), "and expiry");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_overtaken_by_a_write_is_not_remembered() {
     let f = Fixture::new().await;
     let ana = f.user("ana@bakery.example").await;
