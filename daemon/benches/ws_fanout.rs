@@ -40,7 +40,7 @@ async fn main() {
 
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = closer_core::store::open(&url).await.expect("SQLite");
+    let store = closer_daemon::open_store(&url).await.expect("SQLite");
     let state = AppState::new(store, Arc::new(closer_core::SystemClock), Settings::default());
     let (tenant, token) = register(&state).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

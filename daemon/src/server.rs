@@ -152,7 +152,7 @@ mod tests {
     async fn sqlite_app() -> (Router, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("closer.db").display());
-        let store = closer_core::store::open(&url).await.unwrap();
+        let store = crate::open_store(&url).await.unwrap();
         (router(AppState::new(store, Arc::new(closer_core::SystemClock), Settings::default())), dir)
     }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use closer_core::config::{self, Config, ConfigError};
+use closer_core::store::cache::CachedStore;
 use closer_core::store::{self, Store};
 use tokio::net::TcpListener;
 
@@ -49,12 +50,14 @@ pub fn check_report(config: &Config, path: Option<&Path>) -> Result<String, Conf
 }
 
 /// Opens the store at `url` and pings it, so that a wrong URL or a database that is
-/// down stops the daemon now, with the URL (password hidden) in the message.
-pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, DaemonError> {
+/// down stops the daemon now, with the URL (password hidden) in the message. The
+/// store comes behind the read cache: every business's configuration is read again
+/// by each request and customer message, and changes only when its owner edits it.
+pub async fn open_store(url: &str) -> Result<Arc<CachedStore>, DaemonError> {
     let failed = |error| DaemonError::Store { url: config::redact_url(url), error };
     let store = store::open(url).await.map_err(failed)?;
     store.ping().await.map_err(failed)?;
-    Ok(store)
+    Ok(Arc::new(CachedStore::new(store)))
 }
 
 /// The daemon: opens the store, binds `server.listen`, serves until `shutdown`

@@ -8,12 +8,14 @@ use closer_core::config::{Config, PipelineConfig};
 use closer_core::lead::LeadScorer;
 use closer_core::platform::RetryPolicy;
 use closer_core::store::Store;
+use closer_core::store::cache::CachedStore;
 
 use closer_core::ai::Responder;
 use closer_core::ai::leo::Leo;
 use closer_core::ai::rules::RuleBased;
 use closer_core::platform::facebook::GraphClient;
 
+use crate::api::EncodedLists;
 use crate::knowledge::Knowledge;
 use crate::pipeline::Pipeline;
 
@@ -82,6 +84,11 @@ impl Default for Settings {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The same store, as the read cache it is: for what only the cache can answer
+    /// (a business's remembered campaigns, shared rather than copied).
+    pub cache: Arc<CachedStore>,
+    /// The campaign list's answers, kept encoded while their list is remembered.
+    pub(crate) campaign_lists: Arc<EncodedLists>,
     /// Injected so that token expiry and throttling can be tested without sleeping.
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
@@ -106,7 +113,7 @@ pub struct AppState {
 impl AppState {
     /// A state with a fresh event hub and a sealer whose key lives only as long as the
     /// process; the daemon swaps in its persistent key with [`AppState::with_sealer`].
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+    pub fn new(store: Arc<CachedStore>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let graph = GraphClient::new(&settings.graph_api_base, &settings.graph_api_version);
         let events = Arc::new(EventHub::new(Arc::clone(&clock)));
         let knowledge = Arc::new(Knowledge::new(settings.retrain_debounce));
@@ -116,7 +123,9 @@ impl AppState {
             settings.facebook_app_id.clone(),
         ));
         Self {
-            store,
+            store: Arc::clone(&store) as Arc<dyn Store>,
+            cache: store,
+            campaign_lists: Arc::default(),
             clock,
             settings: Arc::new(settings),
             login_throttle: Arc::default(),

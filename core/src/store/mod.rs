@@ -24,6 +24,7 @@ use crate::model::{
 
 pub use crate::config::redact_url;
 
+pub mod cache;
 #[cfg(feature = "mongodb")]
 pub mod mongodb;
 #[cfg(feature = "sqlite")]

@@ -43,6 +43,12 @@ pub async fn sqlite() -> Backend {
     }
 }
 
+/// The same backend behind the read cache.
+pub fn cached(backend: Backend) -> Backend {
+    let store = Arc::new(closer_core::store::cache::CachedStore::new(backend.store()));
+    Backend { store, ..backend }
+}
+
 #[cfg(feature = "mongodb")]
 pub async fn mongodb() -> Backend {
     let server = tokio::task::spawn_blocking(mongodb_server::server_uri).await.expect("join");

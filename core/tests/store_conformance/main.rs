@@ -1,10 +1,11 @@
 //! The store conformance suite: one set of tests, run against every backend.
 //!
 //! Each test is an `async fn(Arc<dyn Store>)` in one of the area modules; the
-//! `conformance!` macro below runs it once on a fresh SQLite file and once on a fresh
-//! MongoDB database. MongoDB comes from `CLOSER_TEST_MONGODB_URI`, or is started by
-//! `scripts/mongodb-test-server.sh`; when neither works the MongoDB tests fail, they
-//! are never skipped.
+//! `conformance!` macro below runs it on a fresh SQLite file, on a fresh MongoDB
+//! database, and on a fresh SQLite file behind the read cache (`store::cache`), which
+//! must not change any answer. MongoDB comes from `CLOSER_TEST_MONGODB_URI`, or is
+//! started by `scripts/mongodb-test-server.sh`; when neither works the MongoDB tests
+//! fail, they are never skipped.
 
 mod accounts;
 mod analytics;
@@ -22,6 +23,15 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $test() {
                     let backend = crate::backends::sqlite().await;
+                    crate::$area::$test(backend.store()).await;
+                }
+            )*
+        }
+        mod cached_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let backend = crate::backends::cached(crate::backends::sqlite().await);
                     crate::$area::$test(backend.store()).await;
                 }
             )*

@@ -15,6 +15,7 @@ mod ws;
 
 use utoipa_axum::router::OpenApiRouter;
 
+pub(crate) use self::campaigns::encoded::EncodedLists;
 use crate::state::AppState;
 
 /// Every area's routes, to be nested under `/api/v1`.

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use closer_core::model::IntegrationId;
 use closer_core::platform::facebook::MESSAGING_FIELDS;
 use closer_core::store::Store;
+use closer_core::store::cache::CachedStore;
 use closer_daemon::{AppState, Settings};
 use common::{Account, TestApp};
 use fake_graph::FakeGraph;
@@ -42,14 +43,15 @@ impl Setup {
     fn point_graph_at(&mut self, base: &str) {
         let settings = Settings { graph_api_base: base.to_owned(), ..Settings::default() };
         let mut state =
-            AppState::new(Arc::clone(&self.app.store), Arc::new(self.app.clock.clone()), settings);
+            AppState::new(Arc::clone(&self.app.cache), Arc::new(self.app.clock.clone()), settings);
         state.graph = state.graph.with_timeout(GRAPH_TIMEOUT);
         self.app.state = state;
     }
 
     /// Swaps in another store (one whose file or database the test can inspect).
-    fn use_store(&mut self, store: Arc<dyn Store>) {
-        self.app.store = store;
+    fn use_store(&mut self, store: Arc<CachedStore>) {
+        self.app.store = Arc::clone(&store) as Arc<dyn Store>;
+        self.app.cache = store;
         self.point_graph_at(&self.graph.url());
     }
 
@@ -389,7 +391,7 @@ async fn the_sqlite_file_never_holds_the_plaintext_token() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("closer.db").display());
     let mut setup = Setup::new(TestApp::sqlite().await).await;
-    setup.use_store(closer_core::store::open(&url).await.expect("open the store"));
+    setup.use_store(closer_daemon::open_store(&url).await.expect("open the store"));
     connect_for_the_record(&setup).await;
 
     // The database and its WAL: the page id is there (so this reads the right bytes),
@@ -409,7 +411,7 @@ async fn the_mongodb_collection_never_holds_the_plaintext_token() {
     let name = format!("closer_at_rest_{}", uuid::Uuid::now_v7().simple());
     let url = common::mongodb_server::with_database(server, &name);
     let mut setup = Setup::new(TestApp::mongodb().await).await;
-    setup.use_store(closer_core::store::open(&url).await.expect("open the store"));
+    setup.use_store(closer_daemon::open_store(&url).await.expect("open the store"));
     connect_for_the_record(&setup).await;
 
     let client = ::mongodb::Client::with_uri_str(&url).await.expect("MongoDB client");

@@ -2,11 +2,13 @@
 //! moves and the default mark are in [`transitions`].
 
 mod changes;
+pub(crate) mod encoded;
 mod transitions;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use closer_core::events::Event;
 use closer_core::model::{Campaign, CampaignId, CampaignStatus, Platform, Problem, ValidationError};
 use serde::{Deserialize, Serialize};
@@ -92,9 +94,13 @@ async fn list(
     State(state): State<AppState>,
     who: Authenticated,
     AppQuery(query): AppQuery<ListQuery>,
-) -> Result<Json<CampaignList>, AppError> {
-    let campaigns = state.store.list_campaigns(who.user_id, query.status).await?;
-    Ok(Json(CampaignList { campaigns }))
+) -> Result<([(header::HeaderName, HeaderValue); 1], Bytes), AppError> {
+    let campaigns = state.cache.shared_campaigns(who.user_id).await?;
+    let body = state
+        .campaign_lists
+        .body(who.user_id, query.status, &campaigns)
+        .map_err(|e| AppError::Internal(format!("cannot encode the campaign list: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body))
 }
 
 /// One campaign.

@@ -19,6 +19,7 @@ use axum::http::{Request, StatusCode, header};
 use closer_core::ManualClock;
 use closer_core::model::Timestamp;
 use closer_core::store::Store;
+use closer_core::store::cache::CachedStore;
 use closer_daemon::{AppState, Settings, router};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
@@ -26,6 +27,8 @@ use tower::ServiceExt as _;
 
 pub struct TestApp {
     pub store: Arc<dyn Store>,
+    /// The same store, as the read cache the daemon's state is built on.
+    pub cache: Arc<CachedStore>,
     pub clock: ManualClock,
     pub state: AppState,
     /// The client address requests come from (the login throttle counts by it).
@@ -61,17 +64,21 @@ impl TestApp {
     }
 
     async fn with_store(url: &str, cleanup: Cleanup) -> Self {
-        let store = closer_core::store::open(url).await.expect("open the store");
+        // As the daemon opens it (behind the read cache). Tests that write through
+        // `store` behind the API's back share that cache, so the API sees their writes.
+        let cache = closer_daemon::open_store(url).await.expect("open the store");
         let clock = ManualClock::new(start_time());
-        let state = AppState::new(Arc::clone(&store), Arc::new(clock.clone()), Settings::default());
-        Self { store, clock, state, client: "127.0.0.1:40000".parse().expect("addr"), cleanup }
+        let state = AppState::new(Arc::clone(&cache), Arc::new(clock.clone()), Settings::default());
+        let store = Arc::clone(&cache) as Arc<dyn Store>;
+        Self { store, cache, clock, state, client: "127.0.0.1:40000".parse().expect("addr"), cleanup }
     }
 
     /// The same store and clock behind a daemon configured with `settings`.
     pub fn with_settings(&self, settings: Settings) -> Self {
-        let state = AppState::new(Arc::clone(&self.store), Arc::new(self.clock.clone()), settings);
+        let state = AppState::new(Arc::clone(&self.cache), Arc::new(self.clock.clone()), settings);
         Self {
             store: Arc::clone(&self.store),
+            cache: Arc::clone(&self.cache),
             clock: self.clock.clone(),
             state,
             client: self.client,
