@@ -155,7 +155,11 @@ async fn awkward_values_round_trip() {
 async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
     let store = fresh().await;
     // Another process on the same database: it shares no memory of the leases.
-    let other = MongoStore { leases: std::sync::Arc::default(), ..store.clone() };
+    let other = MongoStore {
+        leases: std::sync::Arc::default(),
+        claiming: std::sync::Arc::default(),
+        ..store.clone()
+    };
     let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
     let lease_for = Duration::from_secs(30);
     for (i, conversation) in ["a", "a", "b", "b"].into_iter().enumerate() {
