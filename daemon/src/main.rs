@@ -8,12 +8,6 @@ use clap::Parser as _;
 use closer_core::config::Config;
 use closer_daemon::{Cli, Command, ConfigCommand, DaemonError};
 
-/// A message's path allocates and frees small values from many threads (requests,
-/// JSON, store rows); glibc's allocator took a seventh of closerd's time under load
-/// (`perf`, BENCHMARKS.md "Pipeline").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     closer_daemon::crypto::install_crypto_provider();
     match dispatch(Cli::parse()) {
