@@ -8,6 +8,12 @@ use clap::Parser as _;
 use closer_core::config::Config;
 use closer_daemon::{Cli, Command, ConfigCommand, DaemonError};
 
+/// A customer message's path allocates and frees many small values from several
+/// threads; glibc's allocator took about a seventh of closerd's time under load, and
+/// jemalloc stays lean where mimalloc did not (BENCHMARKS.md, "Pipeline").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     closer_daemon::crypto::install_crypto_provider();
     match dispatch(Cli::parse()) {
