@@ -123,7 +123,6 @@ async fn connect_facebook(
             disconnect(&state, other, now).await?;
         }
     }
-    state.pipeline.forget_page(Platform::Facebook, page_id);
     tracing::info!(user = %who.user_id, page_id, "facebook page connected");
     let status = if stored.id == new.id { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(IntegrationSummary::from(&stored))))
@@ -162,7 +161,6 @@ async fn disconnect_facebook(
             after.push(integration);
         } else {
             tracing::info!(user = %who.user_id, page_id = %integration.page_id, "facebook page disconnected");
-            state.pipeline.forget_page(Platform::Facebook, &integration.page_id);
             after.push(disconnect(&state, integration, now).await?);
         }
     }
@@ -192,7 +190,6 @@ async fn connect_sandbox(
     // A sandbox disconnected earlier is the same page: the upsert connects it again.
     let stored =
         state.store.upsert_integration(&crate::pipeline::sandbox::integration(who.user_id, now)).await?;
-    state.pipeline.forget_page(Platform::Sandbox, &stored.page_id);
     tracing::info!(user = %who.user_id, "sandbox connected");
     Ok((StatusCode::CREATED, Json(IntegrationSummary::from(&stored))))
 }
@@ -217,7 +214,6 @@ async fn disconnect_sandbox(
     let now = state.clock.now();
     let released = Integration { status: IntegrationStatus::Disconnected, updated_at: now, ..sandbox };
     let stored = state.store.upsert_integration(&released).await?;
-    state.pipeline.forget_page(Platform::Sandbox, &stored.page_id);
     Ok(Json(IntegrationSummary::from(&stored)))
 }
 

@@ -28,13 +28,10 @@ pub mod sandbox;
 pub mod webhook;
 mod worker;
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use closer_core::config::PipelineConfig;
 use closer_core::lead::LeadScorer;
-use closer_core::model::{Platform, UserId};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
@@ -42,7 +39,6 @@ pub use channels::channel_for;
 pub use conversation::count;
 pub use reply::{check_owner_can_send, send_by_hand, tell_back_with_the_assistant, window_for_owner};
 
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// The pipeline's settings and what its parts share.
@@ -55,7 +51,6 @@ pub struct Pipeline {
     pub facebook_app_id: String,
     /// Rung when events are enqueued, so an idle worker starts at once.
     wake: Notify,
-    pages: PageDirectory,
     /// Names this process's leases in the store.
     owner: String,
 }
@@ -69,7 +64,7 @@ impl Default for Pipeline {
 impl Pipeline {
     pub fn new(config: PipelineConfig, scorer: LeadScorer, facebook_app_id: String) -> Self {
         let owner = format!("closerd-{}-{}", std::process::id(), uuid_suffix());
-        Self { config, scorer, facebook_app_id, wake: Notify::new(), pages: PageDirectory::default(), owner }
+        Self { config, scorer, facebook_app_id, wake: Notify::new(), owner }
     }
 
     /// Tells idle workers there is work: one worker per new event, at most all of
@@ -85,21 +80,6 @@ impl Pipeline {
     pub fn lease_for(&self) -> Duration {
         Duration::from_secs(self.config.lease_secs)
     }
-
-    /// Which business a page belongs to (cached briefly: a webhook burst is one lookup).
-    pub async fn tenant_of(
-        &self,
-        state: &AppState,
-        platform: Platform,
-        page_id: &str,
-    ) -> Result<Option<UserId>, AppError> {
-        self.pages.tenant_of(state, platform, page_id).await
-    }
-
-    /// Forgets what is cached about a page: its business connected or disconnected it.
-    pub fn forget_page(&self, platform: Platform, page_id: &str) {
-        self.pages.forget(platform, page_id);
-    }
 }
 
 /// Starts the workers; they stop taking work when `stop` turns true and finish what
@@ -111,48 +91,6 @@ pub fn start(state: &AppState, stop: &watch::Receiver<bool>) -> JoinSet<()> {
     }
     tracing::info!(workers = state.pipeline.config.workers, "pipeline started");
     workers
-}
-
-/// Page → business, for webhook routing. Entries live a few seconds: a page that
-/// moves to another business is seen quickly, and a burst costs one lookup.
-#[derive(Debug, Default)]
-struct PageDirectory {
-    known: Mutex<Pages>,
-}
-
-/// (platform, page id) → its business (if any) and when that was looked up.
-type Pages = HashMap<(Platform, String), (Option<UserId>, Instant)>;
-
-impl PageDirectory {
-    const TTL: Duration = Duration::from_secs(5);
-
-    async fn tenant_of(
-        &self,
-        state: &AppState,
-        platform: Platform,
-        page_id: &str,
-    ) -> Result<Option<UserId>, AppError> {
-        let key = (platform, page_id.to_owned());
-        if let Some((tenant, at)) = self.lock().get(&key)
-            && at.elapsed() < Self::TTL
-        {
-            return Ok(*tenant);
-        }
-        let found = state.store.find_integration_by_page(platform, page_id).await?;
-        let tenant = found
-            .filter(|integration| integration.status != closer_core::model::IntegrationStatus::Disconnected)
-            .map(|integration| integration.user_id);
-        self.lock().insert(key, (tenant, Instant::now()));
-        Ok(tenant)
-    }
-
-    fn forget(&self, platform: Platform, page_id: &str) {
-        self.lock().remove(&(platform, page_id.to_owned()));
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
-        self.known.lock().unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 fn uuid_suffix() -> String {

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use closer_core::model::{Enqueued, Platform};
+use closer_core::model::{Enqueued, IntegrationStatus, Platform, UserId};
 use closer_core::platform::facebook::webhook::{SIGNATURE_HEADER, parse_batch, verify_signature};
 use serde::Deserialize;
 
@@ -93,7 +93,7 @@ async fn receive(
                 continue;
             }
         };
-        let Some(tenant) = state.pipeline.tenant_of(&state, Platform::Facebook, &event.page_id).await? else {
+        let Some(tenant) = tenant_of(&state, &event.page_id).await? else {
             tracing::warn!(page = %event.page_id, "an event for a page no business has connected was dropped");
             metrics::counter!(crate::metrics::WEBHOOK_EVENTS, "outcome" => "unknown_page").increment(1);
             continue;
@@ -111,4 +111,14 @@ async fn receive(
 /// Compares without leaking, through timing, how much of a secret matched.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0_u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The business whose connected page this is. The store's read cache remembers the
+/// lookup, so a burst costs one read, and a page connected or disconnected through
+/// this process is seen at once.
+async fn tenant_of(state: &AppState, page_id: &str) -> Result<Option<UserId>, AppError> {
+    let found = state.store.find_integration_by_page(Platform::Facebook, page_id).await?;
+    Ok(found
+        .filter(|integration| integration.status != IntegrationStatus::Disconnected)
+        .map(|integration| integration.user_id))
 }
