@@ -15,7 +15,7 @@ pub mod status_bar;
 pub mod transcript;
 
 use closer_core::model::Timestamp;
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -72,4 +72,30 @@ pub(crate) fn indented(text: &str, indent: usize, width: usize, style: Style) ->
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
     serde_json::from_value(value)
         .map_err(|error| format!("closerd's answer is not what the console expects ({error})"))
+}
+
+/// How far a list's key moves its selection in a list `rows` tall (a page keeps one
+/// row of the last in sight); `None` for a key that does not move it.
+pub(crate) fn list_step(code: KeyCode, rows: usize) -> Option<isize> {
+    let page = isize::try_from(rows.max(2) - 1).unwrap_or(10);
+    match code {
+        KeyCode::Up | KeyCode::Char('k') => Some(-1),
+        KeyCode::Down | KeyCode::Char('j') => Some(1),
+        KeyCode::PageUp => Some(-page),
+        KeyCode::PageDown => Some(page),
+        KeyCode::Home | KeyCode::Char('g') => Some(isize::MIN / 2),
+        KeyCode::End | KeyCode::Char('G') => Some(isize::MAX / 2),
+        _ => None,
+    }
+}
+
+/// The first row shown of a list of `len` rows in `height`: moved from `offset` as
+/// little as shows row `selected`, and never past the last row.
+pub(crate) fn scrolled_to(offset: usize, selected: Option<usize>, height: usize, len: usize) -> usize {
+    let offset = match selected {
+        Some(selected) if selected < offset => selected,
+        Some(selected) if selected >= offset + height => selected + 1 - height,
+        _ => offset,
+    };
+    offset.min(len.saturating_sub(1))
 }

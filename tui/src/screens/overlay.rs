@@ -28,8 +28,12 @@ pub fn draw_help(frame: &mut Frame, keys: &Keys, theme: Theme) {
 }
 
 pub fn draw_confirm(frame: &mut Frame, question: &str, theme: Theme) {
-    let width = 50.min(frame.area().width);
-    let area = centered(frame.area(), width, 4);
+    draw_question(frame, frame.area(), (50, 4), question, theme);
+}
+
+/// A question in a box of `size` (columns, rows) at most, centred over `area`.
+pub fn draw_question(frame: &mut Frame, area: Rect, size: (u16, u16), question: &str, theme: Theme) {
+    let area = centered(area, size.0.min(area.width), size.1.min(area.height));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(Line::styled(question, theme.alert()))

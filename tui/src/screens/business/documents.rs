@@ -13,6 +13,7 @@ use ratatui::widgets::Paragraph;
 
 use super::super::input::{Edit, Input};
 use super::{fit, indented};
+use crate::screens::scrolled_to;
 use crate::theme::Theme;
 
 /// closerd's limit, until it says another.
@@ -228,11 +229,7 @@ impl Documents {
             return vec![Line::styled(text, theme.dim())];
         }
         let height = usize::from(area.height).max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
+        self.offset = scrolled_to(self.offset, Some(self.selected), height, self.list.len());
         let name_room = usize::from(area.width).saturating_sub(4 + 10 + 14);
         let mut lines = Vec::new();
         for (at, document) in self.list.iter().enumerate().skip(self.offset).take(height) {

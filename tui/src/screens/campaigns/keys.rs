@@ -9,6 +9,7 @@ use super::preview::{Preview, PreviewAction};
 use super::{Campaigns, Confirm, DELETING, MOVES, Side};
 use crate::app::Tab;
 use crate::backend::{Call, CallBody, Request};
+use crate::screens::list_step;
 
 impl Campaigns {
     pub(super) fn key_form(&mut self, key: KeyEvent) -> Vec<Request> {
@@ -52,14 +53,11 @@ impl Campaigns {
     }
 
     pub(super) fn key_list(&mut self, key: KeyEvent, now: Timestamp) -> Vec<Request> {
-        let page = isize::try_from(self.page.max(2) - 1).unwrap_or(10);
+        if let Some(step) = list_step(key.code, self.page) {
+            self.move_selection(step);
+            return Vec::new();
+        }
         match key.code {
-            KeyCode::Up | KeyCode::Char('k') => self.move_selection(-1),
-            KeyCode::Down | KeyCode::Char('j') => self.move_selection(1),
-            KeyCode::PageUp => self.move_selection(-page),
-            KeyCode::PageDown => self.move_selection(page),
-            KeyCode::Home | KeyCode::Char('g') => self.move_selection(isize::MIN / 2),
-            KeyCode::End | KeyCode::Char('G') => self.move_selection(isize::MAX / 2),
             KeyCode::Enter if self.selected_campaign().is_some() && !self.wide => self.side = Side::Detail,
             KeyCode::Tab if matches!(self.side, Side::Preview(_)) => self.list_focused = false,
             KeyCode::Esc if !matches!(self.side, Side::None) => self.side = Side::None,

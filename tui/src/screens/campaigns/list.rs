@@ -9,10 +9,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Campaigns, Confirm, Load, money};
 use crate::screens::chats::fit;
+use crate::screens::scrolled_to;
 use crate::theme::Theme;
 
 /// The widths of the list's columns: the price goes first when space is short, then
@@ -164,14 +165,7 @@ impl Campaigns {
         }
         let height = usize::from(rows.height);
         let selected = self.selected.and_then(|id| visible.iter().position(|&at| self.list[at].id == id));
-        if let Some(selected) = selected {
-            if selected < self.offset {
-                self.offset = selected;
-            } else if selected >= self.offset + height {
-                self.offset = selected + 1 - height;
-            }
-        }
-        self.offset = self.offset.min(visible.len().saturating_sub(1));
+        self.offset = scrolled_to(self.offset, selected, height, visible.len());
         for (row, &at) in visible.iter().skip(self.offset).take(height).enumerate() {
             let area = Rect { y: rows.y + u16::try_from(row).unwrap_or(u16::MAX), height: 1, ..rows };
             let is_selected = Some(self.offset + row) == selected;
@@ -275,12 +269,5 @@ pub(super) fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &Confirm, the
             "Drop what you typed in the form? y drops it · any other key goes back to it".to_owned()
         }
     };
-    let area = crate::screens::overlay::centered(area, 56.min(area.width), 5.min(area.height));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(Line::styled(question, theme.alert()))
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL)),
-        area,
-    );
+    crate::screens::overlay::draw_question(frame, area, (56, 5), &question, theme);
 }

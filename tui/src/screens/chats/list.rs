@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Chats, Pane};
+use crate::screens::scrolled_to;
 use crate::theme::Theme;
 
 impl Chats {
@@ -62,14 +63,7 @@ impl Chats {
         let height = usize::from(rows.height);
         let selected =
             self.selected.and_then(|id| visible.iter().position(|&at| self.by_activity[at].id == id));
-        if let Some(selected) = selected {
-            if selected < self.offset {
-                self.offset = selected;
-            } else if selected >= self.offset + height {
-                self.offset = selected + 1 - height;
-            }
-        }
-        self.offset = self.offset.min(visible.len().saturating_sub(1));
+        self.offset = scrolled_to(self.offset, selected, height, visible.len());
         for (row, &at) in visible.iter().skip(self.offset).take(height).enumerate() {
             let chat = &self.by_activity[at];
             let area = Rect { y: rows.y + u16::try_from(row).unwrap_or(u16::MAX), height: 1, ..rows };

@@ -20,6 +20,7 @@ use super::Keys;
 use super::input::Search;
 use super::transcript::{Transcript, TranscriptAction};
 use crate::backend::{ChatDetail, Request};
+use crate::screens::list_step;
 use crate::theme::Theme;
 
 /// A lead at least this hot counts as hot.
@@ -322,14 +323,11 @@ impl Chats {
                 TranscriptAction::Ignored => {}
             }
         }
-        let page = isize::try_from(self.list_area.height.max(2) - 1).unwrap_or(10);
+        if let Some(step) = list_step(key.code, usize::from(self.list_area.height)) {
+            self.move_selection(step);
+            return Vec::new();
+        }
         match key.code {
-            KeyCode::Up | KeyCode::Char('k') => self.move_selection(-1),
-            KeyCode::Down | KeyCode::Char('j') => self.move_selection(1),
-            KeyCode::PageUp => self.move_selection(-page),
-            KeyCode::PageDown => self.move_selection(page),
-            KeyCode::Home | KeyCode::Char('g') => self.move_selection(isize::MIN / 2),
-            KeyCode::End | KeyCode::Char('G') => self.move_selection(isize::MAX / 2),
             KeyCode::Enter => return self.open_selected(),
             KeyCode::Tab if self.transcript.is_some() => self.focus = Pane::Transcript,
             KeyCode::Esc if self.transcript.is_some() => self.transcript = None,
