@@ -66,7 +66,14 @@ async fn work(state: &AppState, claim: InboxClaim) {
             () = &mut handling => return,
             _ = heartbeat.tick() => {
                 let until = state.clock.now() + lease_for;
-                if let Err(error) = state.store.inbox_extend(lease, until).await {
+                // The work goes on meanwhile: paused, it may hold one of the store's
+                // connections, the one the extension waits for. With every worker's
+                // heartbeat due at once, that stalled them all.
+                let extended = tokio::select! {
+                    () = &mut handling => return,
+                    extended = state.store.inbox_extend(lease, until) => extended,
+                };
+                if let Err(error) = extended {
                     tracing::warn!(%conversation, %error, "lost the lease on a conversation; leaving it to its new holder");
                     return;
                 }
