@@ -31,7 +31,7 @@ pub mod mongodb;
 pub mod sqlite;
 
 /// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Nothing of that kind with that id for this business.
     #[error("{what} not found")]

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::store::{Result, StoreError};
 
 /// The server's code for a write that breaks a unique index (E11000).
-const DUPLICATE_KEY: i32 = 11_000;
+pub(super) const DUPLICATE_KEY: i32 = 11_000;
 
 /// A record as stored: `value` with its field `id_field` renamed to `_id` (and first,
 /// as the server would put it anyway).

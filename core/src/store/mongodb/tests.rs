@@ -155,11 +155,8 @@ async fn awkward_values_round_trip() {
 async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
     let store = fresh().await;
     // Another process on the same database: it shares no memory of the leases.
-    let other = MongoStore {
-        leases: std::sync::Arc::default(),
-        claiming: std::sync::Arc::default(),
-        ..store.clone()
-    };
+    let other =
+        MongoStore { leases: std::sync::Arc::default(), claims: std::sync::Arc::default(), ..store.clone() };
     let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
     let lease_for = Duration::from_secs(30);
     for (i, conversation) in ["a", "a", "b", "b"].into_iter().enumerate() {
@@ -195,5 +192,68 @@ async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
     // The claiming instance's memory is stale now; it must not be believed.
     let again = store.inbox_complete(b.lease, &b.events[1].key).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    store.drop_database().await.expect("drop");
+}
+
+/// Claims come in rounds per process; two processes' rounds race for the same
+/// conversations, and the lease documents alone keep them apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_claiming_in_rounds_never_share_a_conversation() {
+    let store = fresh().await;
+    let other =
+        MongoStore { leases: std::sync::Arc::default(), claims: std::sync::Arc::default(), ..store.clone() };
+    let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
+    let tenant = UserId::new();
+    let mut expected = std::collections::HashSet::new();
+    for conversation in 0..60 {
+        for message in 0..2_u64 {
+            let event = NewInboxEvent {
+                key: format!("facebook:c{conversation}-m{message}"),
+                user_id: tenant,
+                platform: Platform::Facebook,
+                conversation: format!("page:{conversation}"),
+                occurred_at: now + Duration::from_millis(conversation * 10 + message),
+                payload: serde_json::json!({}),
+                received_at: now,
+            };
+            store.inbox_enqueue(&event).await.expect("enqueue");
+            expected.insert(event.key);
+        }
+    }
+    // Eight workers per process, each taking conversations until none is left, and
+    // holding every one it took (so a second claim of one would be a real overlap).
+    let workers: Vec<_> = [store.clone(), other.clone()]
+        .into_iter()
+        .flat_map(|process| (0..8).map(move |n| (process.clone(), n)))
+        .map(|(process, n)| {
+            tokio::spawn(async move {
+                let mut held = Vec::new();
+                while let Some(claim) = process
+                    .inbox_claim(&format!("w{n}"), now, Duration::from_secs(30), 25)
+                    .await
+                    .expect("claim")
+                {
+                    held.push(claim);
+                }
+                held
+            })
+        })
+        .collect();
+    let mut conversations = std::collections::HashSet::new();
+    let mut claimed = std::collections::HashSet::new();
+    for worker in workers {
+        for claim in worker.await.expect("join") {
+            assert!(conversations.insert(claim.conversation.clone()), "{} held twice", claim.conversation);
+            for event in &claim.events {
+                assert_eq!(event.lease, Some(claim.lease));
+                assert!(claimed.insert(event.key.clone()), "{} handed out twice", event.key);
+            }
+            let keys: Vec<&str> = claim.events.iter().map(|e| e.key.as_str()).collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            assert_eq!(keys, sorted, "a conversation's events in their order");
+        }
+    }
+    assert_eq!(claimed, expected, "every event handed out once");
     store.drop_database().await.expect("drop");
 }

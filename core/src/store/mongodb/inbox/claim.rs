@@ -1,72 +1,263 @@
-//! Claiming: find the conversations with waiting events and no live lease, take the
-//! first one whose lease we win, and lease its events to us.
+//! Claiming, in rounds. The workers of this process that want work wait together,
+//! and one round serves all of them:
+//!
+//! 1. the live leases are read, then the oldest waiting events of the other
+//!    conversations, from the `claim_window` index alone;
+//! 2. one command takes a lease on one conversation per waiting worker;
+//! 3. one command marks the events of the conversations whose lease was won;
+//! 4. one read fetches them back, and each worker gets its conversation.
+//!
+//! A round costs these few round trips whether one worker waits or a hundred, and the
+//! workers of one process never race each other for the same conversation. Claims of
+//! different processes can still meet; the lease documents decide between them.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::Hint;
+use tokio::sync::oneshot;
 
 use super::book::LeaseBook;
-use super::{claimable, expiry, leased_events};
+use super::{claimable, expiry, release};
 use crate::model::{InboxClaim, InboxEvent, InboxStatus, LeaseId, Timestamp};
 use crate::store::mongodb::Collections;
-use crate::store::mongodb::codec::{DriverResult, count, decode, is_duplicate_key, value};
+use crate::store::mongodb::codec::{DriverResult, count, decode, value};
 use crate::store::mongodb::indexes::CLAIM_WINDOW;
+use crate::store::mongodb::statements;
 use crate::store::{Result, StoreError};
 
-/// Conversations looked at per round of a claim: enough that a handful of workers
-/// racing for the oldest ones still find a free one in the same round.
-const CANDIDATES: usize = 16;
-
-/// Rounds of a claim when every candidate was taken by another worker meanwhile.
+/// Rounds for the same waiting workers when another process took conversations from
+/// under them: there may be more to take.
 const ROUNDS: usize = 4;
 
-/// Waiting events read, oldest first, to find the candidates: a customer who wrote a
-/// few messages in a row takes a few.
-const WINDOW: i64 = 64;
+/// Waiting events read per waiting worker to find conversations for them (a customer
+/// who wrote a few messages in a row takes a few), within these bounds.
+const WINDOW_PER_WORKER: usize = 4;
+const WINDOW_MIN: usize = 64;
+const WINDOW_MAX: usize = 1_024;
 
-/// What one claim asks for.
-struct Wanted<'a> {
-    owner: &'a str,
-    now: Timestamp,
-    lease_for: Duration,
-    max_events: usize,
+/// What one worker asks for.
+#[derive(Debug, Clone)]
+pub(in crate::store::mongodb) struct Wanted {
+    pub owner: String,
+    pub now: Timestamp,
+    pub lease_for: Duration,
+    pub max_events: usize,
 }
 
-pub(in crate::store::mongodb) async fn claim(
-    c: &Collections,
-    book: &LeaseBook,
-    owner: &str,
-    now: Timestamp,
-    lease_for: Duration,
-    max_events: usize,
-) -> Result<Option<InboxClaim>> {
-    let wanted = Wanted { owner, now, lease_for, max_events: max_events.max(1) };
-    let now = value(&now)?;
-    for _ in 0..ROUNDS {
-        let candidates = candidates(c, &now).await?;
-        if candidates.is_empty() {
-            return Ok(None);
-        }
-        for conversation in candidates {
-            if let Some(claim) = try_conversation(c, &wanted, conversation).await? {
-                book.remember(claim.lease, claim.events.iter().map(|e| e.key.as_str()));
-                return Ok(Some(claim));
+/// The claims of one process: the workers waiting for the next round, and the turn
+/// to run one.
+#[derive(Debug, Default)]
+pub(in crate::store::mongodb) struct Claims {
+    waiting: Mutex<Vec<Waiter>>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    wanted: Wanted,
+    answer: oneshot::Sender<Result<Option<InboxClaim>>>,
+}
+
+impl Claims {
+    /// A conversation for one worker, or `None` when there is nothing to do. Waits for
+    /// the round under way to end; then either that round served this worker, or this
+    /// worker runs the next one for everybody waiting.
+    pub(in crate::store::mongodb) async fn claim(
+        &self,
+        c: &Collections,
+        book: &LeaseBook,
+        wanted: Wanted,
+    ) -> Result<Option<InboxClaim>> {
+        let (answer, mut answered) = oneshot::channel();
+        self.lock_waiting().push(Waiter { wanted, answer });
+        // A round that stopped halfway (its task cancelled) drops the answers it owed:
+        // nothing was handed out to those workers, so nothing is theirs.
+        tokio::select! {
+            biased;
+            result = &mut answered => result.unwrap_or(Ok(None)),
+            _turn = self.turn.lock() => {
+                if let Ok(result) = answered.try_recv() {
+                    return result;
+                }
+                let waiters = std::mem::take(&mut *self.lock_waiting());
+                serve(c, book, waiters).await;
+                answered.await.unwrap_or(Ok(None))
             }
         }
     }
-    // Every conversation we saw was taken by someone else first: the caller polls again.
-    Ok(None)
+
+    fn lock_waiting(&self) -> MutexGuard<'_, Vec<Waiter>> {
+        // Pushing to or taking a whole vector leaves it whole, even after a panic.
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
-/// The conversations with claimable events and no live lease, oldest waiting first.
+/// Runs rounds until every waiter has its answer.
+async fn serve(c: &Collections, book: &LeaseBook, mut waiters: Vec<Waiter>) {
+    for _ in 0..ROUNDS {
+        if waiters.is_empty() {
+            return;
+        }
+        let wanted: Vec<Wanted> = waiters.iter().map(|w| w.wanted.clone()).collect();
+        let (mut claims, contested) = match round(c, &wanted).await {
+            Ok(served) => served,
+            Err(error) => {
+                for waiter in waiters {
+                    let _ = waiter.answer.send(Err(error.clone()));
+                }
+                return;
+            }
+        };
+        let mut unserved = Vec::new();
+        for (index, waiter) in waiters.into_iter().enumerate() {
+            let Some(claim) = claims.remove(&index) else {
+                unserved.push(waiter);
+                continue;
+            };
+            book.remember(claim.lease, claim.events.iter().map(|e| e.key.as_str()));
+            if let Err(Ok(Some(unwanted))) = waiter.answer.send(Ok(Some(claim))) {
+                // The worker stopped waiting: let its conversation go at once.
+                if let Err(error) = release(c, book, unwanted.lease).await {
+                    tracing::warn!(%error, "cannot release a claim nobody waited for; its lease will run out");
+                }
+            }
+        }
+        waiters = unserved;
+        if !contested {
+            break; // all there was to take was taken
+        }
+    }
+    for waiter in waiters {
+        let _ = waiter.answer.send(Ok(None));
+    }
+}
+
+/// A conversation with waiting events, and the oldest of them.
+struct Candidate {
+    conversation: String,
+    keys: Vec<String>,
+}
+
+/// A conversation a round goes for, on behalf of waiter number `waiter`.
+struct Pick<'a> {
+    waiter: usize,
+    wanted: &'a Wanted,
+    candidate: Candidate,
+    lease: LeaseId,
+}
+
+/// One round for the `wanted` workers: a claim for as many of them as there were free
+/// conversations (by their index in `wanted`), and whether another process won any of
+/// those this round went for.
+async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(HashMap<usize, InboxClaim>, bool)> {
+    let none = || Ok((HashMap::new(), false));
+    let Some(now) = wanted.iter().map(|w| w.now).max() else { return none() };
+    let at = value(&now)?;
+    let window = (wanted.len() * WINDOW_PER_WORKER).clamp(WINDOW_MIN, WINDOW_MAX);
+    let picks: Vec<Pick<'_>> = candidates(c, &at, window)
+        .await?
+        .into_iter()
+        .zip(wanted.iter().enumerate())
+        .map(|(mut candidate, (waiter, wanted))| {
+            candidate.keys.truncate(wanted.max_events.max(1));
+            Pick { waiter, wanted, candidate, lease: LeaseId::new() }
+        })
+        .collect();
+    if picks.is_empty() {
+        return none();
+    }
+
+    // One lease per conversation: an upsert filtered on "expired", so a live lease
+    // makes its insert collide with the existing document (E11000).
+    let mut leases = Vec::with_capacity(picks.len());
+    for Pick { wanted, candidate, lease, .. } in &picks {
+        let until = now + wanted.lease_for;
+        leases.push(doc! {
+            "q": { "_id": candidate.conversation.as_str(), "lease_until": { "$lte": at.clone() } },
+            "u": { "$set": {
+                "lease": lease.to_string(),
+                "owner": wanted.owner.as_str(),
+                "lease_until": value(&until)?,
+                "expires_at": expiry(until),
+            } },
+            "upsert": true,
+        });
+    }
+    let taken = statements::update(&c.db, &c.inbox_leases, leases).await?;
+    let mut contested = false;
+    let mut won = Vec::with_capacity(picks.len());
+    for (index, pick) in picks.into_iter().enumerate() {
+        if let Some(error) = taken.other_failure(index) {
+            return Err(error);
+        }
+        if taken.duplicate(index) {
+            contested = true; // another process holds it
+        } else {
+            won.push(pick);
+        }
+    }
+    if won.is_empty() {
+        return Ok((HashMap::new(), contested));
+    }
+
+    // Their events, under the lease now: the same filter as the window's, so an event
+    // finished meanwhile (by a worker whose lease expired) is left as it is.
+    let mut marks = Vec::with_capacity(won.len());
+    for Pick { candidate, lease, .. } in &won {
+        let mut events = claimable(&at)?;
+        events.insert("conversation", candidate.conversation.as_str());
+        events.insert("_id", doc! { "$in": &candidate.keys });
+        marks.push(doc! {
+            "q": events,
+            "u": {
+                "$set": { "status": value(&InboxStatus::Leased)?, "lease": lease.to_string() },
+                "$inc": { "attempts": 1_i64 },
+            },
+            "multi": true,
+        });
+    }
+    let marked = statements::update(&c.db, &c.inbox, marks).await?;
+    if let Some(error) = (0..won.len()).find_map(|index| marked.other_failure(index)) {
+        return Err(error);
+    }
+
+    let mut events = leased_events(c, won.iter().map(|pick| pick.lease)).await?;
+    let mut claims = HashMap::with_capacity(won.len());
+    let mut empty = Vec::new();
+    for Pick { waiter, wanted, candidate, lease } in won {
+        match events.remove(&lease) {
+            Some(events) => {
+                let claim = InboxClaim {
+                    lease,
+                    conversation: candidate.conversation,
+                    owner: wanted.owner.clone(),
+                    lease_until: now + wanted.lease_for,
+                    events,
+                };
+                claims.insert(waiter, claim);
+            }
+            // Someone finished them first: let go, so the conversation is free at once.
+            None => empty.push(doc! { "lease": lease.to_string() }),
+        }
+    }
+    if !empty.is_empty() {
+        statements::delete(&c.db, &c.inbox_leases, empty).await?;
+    }
+    Ok((claims, contested))
+}
+
+/// The conversations with claimable events and no live lease, oldest waiting first,
+/// each with its waiting events among the oldest `window`.
 ///
 /// Two small reads: the live leases, then the oldest waiting events of the other
 /// conversations, from the `claim_window` index alone. Neither grows with the backlog,
 /// and a conversation held through a flood of its own events is left out by the query,
 /// not read and skipped.
-async fn candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
+async fn candidates(c: &Collections, now: &Bson, window: usize) -> Result<Vec<Candidate>> {
     let live: Vec<Document> = c
         .inbox_leases
         .find(doc! { "lease_until": { "$gt": now.clone() } })
@@ -83,113 +274,52 @@ async fn candidates(c: &Collections, now: &Bson) -> Result<Vec<String>> {
         .inbox
         .find(waiting)
         .sort(doc! { "occurred_at": 1, "_id": 1 })
-        .projection(doc! { "_id": 0, "conversation": 1 })
+        .projection(doc! { "_id": 1, "conversation": 1 })
         .hint(Hint::Name(CLAIM_WINDOW.to_owned()))
-        .limit(WINDOW)
+        .limit(count(window))
         .await
         .db()?
         .try_collect()
         .await
         .db()?;
-    let mut conversations: Vec<String> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
     for event in oldest {
-        let conversation = match event.get("conversation") {
-            Some(Bson::String(conversation)) => conversation.clone(),
-            other => {
-                return Err(StoreError::Corrupt(format!(
-                    "an inbox event's conversation is not text: {other:?}"
-                )));
-            }
+        let (Ok(key), Ok(conversation)) = (event.get_str("_id"), event.get_str("conversation")) else {
+            return Err(StoreError::Corrupt(format!(
+                "an inbox event's key or conversation is not text: {event}"
+            )));
         };
-        if !conversations.contains(&conversation) {
-            conversations.push(conversation);
+        match candidates.iter_mut().find(|c| c.conversation == conversation) {
+            Some(candidate) => candidate.keys.push(key.to_owned()),
+            None => candidates
+                .push(Candidate { conversation: conversation.to_owned(), keys: vec![key.to_owned()] }),
         }
     }
-    conversations.truncate(CANDIDATES);
-    Ok(conversations)
+    Ok(candidates)
 }
 
-/// Takes the conversation's lease if it is free, then its waiting events; `None` when
-/// another worker holds it or nothing is left to take.
-async fn try_conversation(
+/// The events leased under each of `leases`, oldest first.
+async fn leased_events(
     c: &Collections,
-    wanted: &Wanted<'_>,
-    conversation: String,
-) -> Result<Option<InboxClaim>> {
-    let lease = LeaseId::new();
-    let lease_until = wanted.now + wanted.lease_for;
-    let now = value(&wanted.now)?;
-    let mut waiting = claimable(&now)?;
-    waiting.insert("conversation", conversation.as_str());
-
-    // Taking the lease and reading the events it will cover go together: the read
-    // is only a proposal, which the update below confirms under the lease.
-    let take = c
-        .inbox_leases
-        .update_one(
-            doc! { "_id": conversation.as_str(), "lease_until": { "$lte": now.clone() } },
-            doc! { "$set": {
-                "lease": lease.to_string(),
-                "owner": wanted.owner,
-                "lease_until": value(&lease_until)?,
-                "expires_at": expiry(lease_until),
-            } },
-        )
-        .upsert(true);
-    let read = async {
-        let cursor = c
-            .inbox
-            .find(waiting.clone())
-            .sort(doc! { "occurred_at": 1, "_id": 1 })
-            .limit(count(wanted.max_events))
-            .await?;
-        cursor.try_collect::<Vec<Document>>().await
-    };
-    let (taken, picked) = tokio::join!(take.into_future(), read);
-    match taken {
-        Ok(_) => {}
-        // A live lease: the upsert's insert met the existing document.
-        Err(e) if is_duplicate_key(&e) => return Ok(None),
-        Err(e) => return Err(e).db(),
+    leases: impl Iterator<Item = LeaseId>,
+) -> Result<HashMap<LeaseId, Vec<InboxEvent>>> {
+    let leases: Vec<String> = leases.map(|lease| lease.to_string()).collect();
+    let docs: Vec<Document> = c
+        .inbox
+        .find(doc! { "lease": { "$in": leases }, "status": value(&InboxStatus::Leased)? })
+        .sort(doc! { "occurred_at": 1, "_id": 1 })
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let mut by_lease: HashMap<LeaseId, Vec<InboxEvent>> = HashMap::new();
+    for doc in docs {
+        let event: InboxEvent = decode(doc, "key")?;
+        let lease = event
+            .lease
+            .ok_or_else(|| StoreError::Corrupt(format!("inbox event {} is leased to nobody", event.key)))?;
+        by_lease.entry(lease).or_default().push(event);
     }
-
-    let mut events =
-        picked.db()?.into_iter().map(|doc| decode(doc, "key")).collect::<Result<Vec<InboxEvent>>>()?;
-    if !events.is_empty() {
-        // Under the lease now, the same filter again: an event finished meanwhile (by
-        // the worker whose lease expired) is left as it is.
-        let keys: Vec<&str> = events.iter().map(|e| e.key.as_str()).collect();
-        waiting.insert("_id", doc! { "$in": keys });
-        let taken = c
-            .inbox
-            .update_many(
-                waiting,
-                doc! {
-                    "$set": { "status": value(&InboxStatus::Leased)?, "lease": lease.to_string() },
-                    "$inc": { "attempts": 1_i64 },
-                },
-            )
-            .await
-            .db()?;
-        if u64::try_from(events.len()).ok() == Some(taken.modified_count) {
-            // All of them: they now read as we just wrote them, no need to ask again.
-            for event in &mut events {
-                event.status = InboxStatus::Leased;
-                event.lease = Some(lease);
-                event.attempts += 1;
-            }
-        } else {
-            events = leased_events(c, lease).await?;
-        }
-    }
-    if events.is_empty() {
-        // Someone finished them first: let go, so the conversation is free at once.
-        c.inbox_leases
-            .delete_one(doc! { "_id": conversation.as_str(), "lease": lease.to_string() })
-            .await
-            .db()?;
-        return Ok(None);
-    }
-    let owner = wanted.owner.to_owned();
-    Ok(Some(InboxClaim { lease, conversation, owner, lease_until, events }))
+    Ok(by_lease)
 }

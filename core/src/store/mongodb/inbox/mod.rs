@@ -16,12 +16,11 @@
 mod book;
 mod claim;
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, DateTime, Document, doc};
 
 use book::Finishing;
 pub(super) use book::LeaseBook;
-pub(super) use claim::claim;
+pub(super) use claim::{Claims, Wanted};
 
 use super::Collections;
 use super::codec::{DriverResult, decode, encode, is_duplicate_key, value};
@@ -57,19 +56,6 @@ fn claimable(now: &Bson) -> Result<Document> {
         { "status": value(&InboxStatus::Pending)?, "available_at": { "$lte": now.clone() } },
         { "status": value(&InboxStatus::Leased)? },
     ] })
-}
-
-async fn leased_events(c: &Collections, lease: LeaseId) -> Result<Vec<InboxEvent>> {
-    let docs: Vec<Document> = c
-        .inbox
-        .find(doc! { "lease": lease.to_string(), "status": value(&InboxStatus::Leased)? })
-        .sort(doc! { "occurred_at": 1, "_id": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
-    docs.into_iter().map(|doc| decode(doc, "key")).collect()
 }
 
 /// When the server may forget a lease document: its TTL index deletes it a day after

@@ -1,0 +1,96 @@
+//! Many writes to one collection in one round trip: the server's `update` and
+//! `delete` commands take a list of statements. Sent `ordered: false`, so one
+//! statement's failure stops none of the others, and each failure comes back with
+//! the index of its statement.
+//!
+//! The driver's own `update_one` sends the same command with one statement; it has no
+//! call for several before MongoDB 8's `bulkWrite`, hence this module. What the
+//! server does not report per statement (how many documents each one matched) the
+//! callers must not need: a statement is known to have failed or not, and an upsert
+//! to have inserted or not.
+
+use std::collections::HashMap;
+
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::{Collection, Database};
+
+use super::codec::{DUPLICATE_KEY, from_driver};
+use crate::store::{Result, StoreError};
+
+/// What the server said about a list of statements.
+#[derive(Debug, Default)]
+pub(super) struct Outcome {
+    /// The error code of each statement that failed, by its index.
+    failed: HashMap<usize, (i32, String)>,
+}
+
+impl Outcome {
+    /// Whether statement `index` was refused by a unique index.
+    pub(super) fn duplicate(&self, index: usize) -> bool {
+        self.failed.get(&index).is_some_and(|(code, _)| *code == DUPLICATE_KEY)
+    }
+
+    /// Statement `index`'s failure other than a duplicate key, as a store error.
+    pub(super) fn other_failure(&self, index: usize) -> Option<StoreError> {
+        self.failed.get(&index).filter(|(code, _)| *code != DUPLICATE_KEY).map(|(code, message)| {
+            StoreError::Backend(format!("MongoDB refused a write ({code}): {message}"))
+        })
+    }
+}
+
+/// Runs `statements` (each `{ q, u, upsert?, multi? }`) as one `update` command.
+pub(super) async fn update(
+    db: &Database,
+    collection: &Collection<Document>,
+    statements: Vec<Document>,
+) -> Result<Outcome> {
+    run(db, doc! { "update": collection.name(), "updates": statements, "ordered": false }).await
+}
+
+/// Runs `filters` as one `delete` command, each deleting every document it matches.
+pub(super) async fn delete(
+    db: &Database,
+    collection: &Collection<Document>,
+    filters: Vec<Document>,
+) -> Result<Outcome> {
+    let deletes: Vec<Document> = filters.into_iter().map(|q| doc! { "q": q, "limit": 0_i32 }).collect();
+    run(db, doc! { "delete": collection.name(), "deletes": deletes, "ordered": false }).await
+}
+
+async fn run(db: &Database, command: Document) -> Result<Outcome> {
+    let reply = db.run_command(command).await.map_err(|e| from_driver(&e))?;
+    if let Ok(concern) = reply.get_document("writeConcernError") {
+        // Written, but not as durably as asked: the callers cannot count on it.
+        return Err(StoreError::Unavailable(format!(
+            "MongoDB could not confirm a write: {}",
+            concern.get_str("errmsg").unwrap_or("write concern not met")
+        )));
+    }
+    let mut outcome = Outcome::default();
+    if let Ok(errors) = reply.get_array("writeErrors") {
+        for error in errors {
+            let Bson::Document(error) = error else { continue };
+            let index =
+                integer(error.get("index")).and_then(|i| usize::try_from(i).ok()).ok_or_else(|| {
+                    StoreError::Backend(format!(
+                        "MongoDB reported a write error without its statement: {error}"
+                    ))
+                })?;
+            let code = integer(error.get("code")).and_then(|c| i32::try_from(c).ok()).unwrap_or_default();
+            let message = error.get_str("errmsg").unwrap_or_default().to_owned();
+            outcome.failed.insert(index, (code, message));
+        }
+    }
+    Ok(outcome)
+}
+
+fn integer(value: Option<&Bson>) -> Option<i64> {
+    match value? {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        // Whole numbers only; the server sends none other here.
+        #[allow(clippy::cast_possible_truncation)]
+        Bson::Double(n) if n.fract() == 0.0 => Some(*n as i64),
+        _ => None,
+    }
+}
