@@ -14,7 +14,9 @@ use futures_util::TryStreamExt;
 use mongodb::bson::{self, Bson, Document, doc};
 
 use super::Collections;
+use super::batch::Batcher;
 use super::codec::{DriverResult, is_duplicate_key, value};
+use super::statements;
 use crate::model::{AnalyticsDay, AnalyticsQuery, CampaignId, Metrics, Platform, Timestamp, UserId};
 use crate::store::{Result, StoreError};
 
@@ -26,8 +28,12 @@ fn campaign_key(campaign: Option<CampaignId>) -> String {
     campaign.map(|id| id.to_string()).unwrap_or_default()
 }
 
+/// Adds `delta` to its day's and hour's counters. Increments that arrive together go
+/// to the server in one `update` command; one that lost a race to create its day's
+/// record (a duplicate key) is tried again on its own.
 pub(super) async fn record(
     c: &Collections,
+    increments: &Batcher<Document, bool>,
     tenant: UserId,
     campaign: Option<CampaignId>,
     platform: Platform,
@@ -48,6 +54,21 @@ pub(super) async fn record(
     }
     let on_insert = doc! { "campaign_id": campaign.map_or(Bson::Null, |id| Bson::String(id.to_string())) };
     let update = doc! { "$inc": inc, "$setOnInsert": on_insert };
+
+    let statement = doc! { "q": filter.clone(), "u": update.clone(), "upsert": true };
+    let together = |statements: Vec<Document>| async move {
+        let count = statements.len();
+        let outcome = statements::update(&c.db, &c.analytics, statements).await?;
+        Ok((0..count)
+            .map(|index| match outcome.other_failure(index) {
+                Some(error) => Err(error),
+                None => Ok(!outcome.duplicate(index)),
+            })
+            .collect())
+    };
+    if increments.write(statement, together).await? {
+        return Ok(());
+    }
     for _ in 0..ATTEMPTS {
         match c.analytics.update_one(filter.clone(), update.clone()).upsert(true).await {
             Ok(_) => return Ok(()),

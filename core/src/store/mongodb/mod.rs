@@ -12,6 +12,7 @@
 
 mod analytics;
 mod assistant;
+mod batch;
 mod campaigns;
 mod chats;
 mod codec;
@@ -56,6 +57,12 @@ pub struct MongoStore {
     /// conversations, 128 workers made nine lease writes in ten for nothing (mongod's
     /// own counters); one claim at a time capped the pipeline at about 120 a second.
     claims: Arc<inbox::Claims>,
+    /// Webhook events stored together when they arrive together.
+    enqueues: Arc<batch::Batcher<Document, Enqueued>>,
+    /// Analytics increments written together when they come together.
+    increments: Arc<batch::Batcher<Document, bool>>,
+    /// Messages inserted together when they come together.
+    messages: Arc<batch::Batcher<Document, bool>>,
 }
 
 /// The collections, opened once: a `Collection` handle is cheap to clone but naming
@@ -117,7 +124,15 @@ impl MongoStore {
             }
             other => other,
         })?;
-        Ok(Self { db, c, leases: Arc::default(), claims: Arc::default() })
+        Ok(Self {
+            db,
+            c,
+            leases: Arc::default(),
+            claims: Arc::default(),
+            enqueues: Arc::default(),
+            increments: Arc::default(),
+            messages: Arc::default(),
+        })
     }
 
     /// The database this store works in.
@@ -322,7 +337,7 @@ impl Store for MongoStore {
 
     async fn append_message(&self, message: &Message) -> Result<()> {
         message.validate()?;
-        messages::append_message(&self.c, message).await
+        messages::append_message(&self.c, &self.messages, message).await
     }
 
     async fn list_messages(
@@ -363,7 +378,7 @@ impl Store for MongoStore {
 
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
-        inbox::enqueue(&self.c, event).await
+        inbox::enqueue(&self.c, &self.enqueues, event).await
     }
 
     async fn inbox_claim(
@@ -411,7 +426,7 @@ impl Store for MongoStore {
         at: Timestamp,
         delta: &Metrics,
     ) -> Result<()> {
-        analytics::record(&self.c, tenant, campaign, platform, at, delta).await
+        analytics::record(&self.c, &self.increments, tenant, campaign, platform, at, delta).await
     }
 
     async fn analytics(&self, tenant: UserId, query: &AnalyticsQuery) -> Result<Vec<AnalyticsDay>> {

@@ -1,5 +1,5 @@
-//! Many writes to one collection in one round trip: the server's `update` and
-//! `delete` commands take a list of statements. Sent `ordered: false`, so one
+//! Many writes to one collection in one round trip: the server's `insert`, `update`
+//! and `delete` commands take a list of statements. Sent `ordered: false`, so one
 //! statement's failure stops none of the others, and each failure comes back with
 //! the index of its statement.
 //!
@@ -45,6 +45,15 @@ pub(super) async fn update(
     statements: Vec<Document>,
 ) -> Result<Outcome> {
     run(db, doc! { "update": collection.name(), "updates": statements, "ordered": false }).await
+}
+
+/// Inserts `documents` with one `insert` command.
+pub(super) async fn insert(
+    db: &Database,
+    collection: &Collection<Document>,
+    documents: Vec<Document>,
+) -> Result<Outcome> {
+    run(db, doc! { "insert": collection.name(), "documents": documents, "ordered": false }).await
 }
 
 /// Runs `filters` as one `delete` command, each deleting every document it matches.

@@ -23,11 +23,20 @@ pub(super) use book::LeaseBook;
 pub(super) use claim::{Claims, Wanted};
 
 use super::Collections;
-use super::codec::{DriverResult, decode, encode, is_duplicate_key, value};
+use super::batch::Batcher;
+use super::codec::{DriverResult, decode, encode, value};
+use super::statements;
 use crate::model::{Enqueued, InboxEvent, InboxStatus, LeaseId, NewInboxEvent, Timestamp};
 use crate::store::{Result, StoreError};
 
-pub(super) async fn enqueue(c: &Collections, event: &NewInboxEvent) -> Result<Enqueued> {
+/// Stores an event once per key. Enqueues that arrive together (a webhook burst, many
+/// pages at once) go to the server in one `insert` command; each learns for itself
+/// whether its event was new.
+pub(super) async fn enqueue(
+    c: &Collections,
+    enqueues: &Batcher<Document, Enqueued>,
+    event: &NewInboxEvent,
+) -> Result<Enqueued> {
     let stored = InboxEvent {
         key: event.key.clone(),
         user_id: event.user_id,
@@ -42,11 +51,19 @@ pub(super) async fn enqueue(c: &Collections, event: &NewInboxEvent) -> Result<En
         available_at: event.received_at,
         lease: None,
     };
-    match c.inbox.insert_one(encode(&stored, "key")?).await {
-        Ok(_) => Ok(Enqueued::New),
-        Err(e) if is_duplicate_key(&e) => Ok(Enqueued::Duplicate),
-        Err(e) => Err(e).db(),
-    }
+    let insert = |events: Vec<Document>| async move {
+        let count = events.len();
+        let outcome = statements::insert(&c.db, &c.inbox, events).await?;
+        Ok((0..count)
+            .map(|index| match outcome.other_failure(index) {
+                Some(error) => Err(error),
+                // The key is the primary key: a duplicate is the same event again.
+                None if outcome.duplicate(index) => Ok(Enqueued::Duplicate),
+                None => Ok(Enqueued::New),
+            })
+            .collect())
+    };
+    enqueues.write(encode(&stored, "key")?, insert).await
 }
 
 /// Events a worker may take: waiting and due, or marked leased (which counts only
