@@ -247,6 +247,7 @@ async fn customer_message(
             ItemEvent::Postback { payload, .. } => Some(payload.clone()),
             _ => None,
         },
+        first_attempt: event.attempts <= 1,
     }))
 }
 

@@ -65,6 +65,8 @@ pub struct Incoming {
     pub has_attachments: bool,
     /// The quick reply or button the customer tapped.
     pub quick_reply_payload: Option<String>,
+    /// Its event's first claim: no earlier worker can have written a reply to it.
+    pub first_attempt: bool,
 }
 
 /// Answers the customer's new messages of one chat, once.
@@ -76,6 +78,9 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
     // once that reply's parts have all gone out.
     let mut unanswered = &incoming[..];
     for (i, input) in incoming.iter().enumerate().rev() {
+        if input.first_attempt {
+            continue; // nobody held it before: nobody answered it
+        }
         let parts = stored_reply(state, tenant, &input.key).await?;
         if !parts.is_empty() {
             let chat = state.store.get_chat(tenant, chat_id).await?;
