@@ -59,12 +59,7 @@ pub(super) async fn record(
     let together = |statements: Vec<Document>| async move {
         let count = statements.len();
         let outcome = statements::update(&c.db, &c.analytics, statements).await?;
-        Ok((0..count)
-            .map(|index| match outcome.other_failure(index) {
-                Some(error) => Err(error),
-                None => Ok(!outcome.duplicate(index)),
-            })
-            .collect())
+        Ok(outcome.answers(count, true, false))
     };
     if increments.write(statement, together).await? {
         return Ok(());

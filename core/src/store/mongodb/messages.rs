@@ -33,12 +33,7 @@ pub(super) async fn append_message(
     let insert_together = |records: Vec<Document>| async move {
         let count = records.len();
         let outcome = statements::insert(&c.db, &c.messages, records).await?;
-        Ok((0..count)
-            .map(|index| match outcome.other_failure(index) {
-                Some(error) => Err(error),
-                None => Ok(!outcome.duplicate(index)),
-            })
-            .collect())
+        Ok(outcome.answers(count, true, false))
     };
     let (moved, inserted) = tokio::join!(
         c.chats.update_one(chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max }),

@@ -30,6 +30,18 @@ impl Outcome {
         self.failed.get(&index).is_some_and(|(code, _)| *code == DUPLICATE_KEY)
     }
 
+    /// One answer per statement of `count`: its failure, or `duplicate` when a unique
+    /// index refused it, or `written`.
+    pub(super) fn answers<T: Clone>(&self, count: usize, written: T, duplicate: T) -> Vec<Result<T>> {
+        (0..count)
+            .map(|index| match self.other_failure(index) {
+                Some(error) => Err(error),
+                None if self.duplicate(index) => Ok(duplicate.clone()),
+                None => Ok(written.clone()),
+            })
+            .collect()
+    }
+
     /// Statement `index`'s failure other than a duplicate key, as a store error.
     pub(super) fn other_failure(&self, index: usize) -> Option<StoreError> {
         self.failed.get(&index).filter(|(code, _)| *code != DUPLICATE_KEY).map(|(code, message)| {

@@ -54,14 +54,8 @@ pub(super) async fn enqueue(
     let insert = |events: Vec<Document>| async move {
         let count = events.len();
         let outcome = statements::insert(&c.db, &c.inbox, events).await?;
-        Ok((0..count)
-            .map(|index| match outcome.other_failure(index) {
-                Some(error) => Err(error),
-                // The key is the primary key: a duplicate is the same event again.
-                None if outcome.duplicate(index) => Ok(Enqueued::Duplicate),
-                None => Ok(Enqueued::New),
-            })
-            .collect())
+        // The key is the primary key: a duplicate is the same event again.
+        Ok(outcome.answers(count, Enqueued::New, Enqueued::Duplicate))
     };
     enqueues.write(encode(&stored, "key")?, insert).await
 }
