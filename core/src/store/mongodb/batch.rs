@@ -7,13 +7,35 @@
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use mongodb::bson::Document;
 use tokio::sync::oneshot;
 
+use crate::model::Enqueued;
 use crate::store::{Result, StoreError};
 
 /// Writes per command at most: far below the server's limits (100,000 statements,
 /// 48 MB), and a bound on how long one command keeps the others waiting.
 const MAX_BATCH: usize = 1_000;
+
+/// An update found by a filter on fields that never change, and the update.
+pub(super) type KeyedUpdate = (Document, Document);
+
+/// The kinds of writes batched, one [`Batcher`] each.
+#[derive(Debug, Default)]
+pub(super) struct Batches {
+    /// Webhook events into the inbox.
+    pub enqueues: Batcher<Document, Enqueued>,
+    /// Analytics increments (upserts); `false`: lost the race to create the day.
+    pub increments: Batcher<Document, bool>,
+    /// New messages; `false`: stored already.
+    pub messages: Batcher<Document, bool>,
+    /// A chat's counters and times as a message is appended; `false`: no such chat.
+    pub chat_counters: Batcher<KeyedUpdate, bool>,
+    /// Messages' delivery states; `false`: no such message.
+    pub deliveries: Batcher<KeyedUpdate, bool>,
+    /// Campaigns' stats; `false`: no such campaign.
+    pub campaign_stats: Batcher<KeyedUpdate, bool>,
+}
 
 #[derive(Debug)]
 pub(super) struct Batcher<Item, Output> {

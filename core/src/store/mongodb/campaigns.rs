@@ -5,7 +5,9 @@ use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ReturnDocument;
 
 use super::Collections;
+use super::batch::{Batcher, KeyedUpdate};
 use super::codec::{DriverResult, conflict_as, decode, encode, is_duplicate_key, value};
+use super::statements;
 use crate::model::{Campaign, CampaignId, CampaignStats, CampaignStatus, Platform, Timestamp, UserId};
 use crate::store::{Result, StoreError};
 
@@ -159,6 +161,7 @@ pub(super) async fn default_campaign(
 
 pub(super) async fn add_campaign_stats(
     c: &Collections,
+    together: &Batcher<KeyedUpdate, bool>,
     tenant: UserId,
     id: CampaignId,
     delta: &CampaignStats,
@@ -169,9 +172,11 @@ pub(super) async fn add_campaign_stats(
         "stats.conversions": delta.conversions,
         "stats.revenue_minor": delta.revenue_minor,
     };
-    let result = c.campaigns.update_one(owned(tenant, id), doc! { "$inc": inc }).await.db()?;
-    if result.matched_count == 0 {
-        return Err(StoreError::not_found("campaign"));
-    }
-    Ok(())
+    // Every message a campaign brings adds to its stats: those of many chats at once
+    // go in one command.
+    let update = (owned(tenant, id), doc! { "$inc": inc });
+    let write = |updates: Vec<KeyedUpdate>| async move {
+        statements::update_by_key(&c.db, &c.campaigns, updates).await
+    };
+    if together.write(update, write).await? { Ok(()) } else { Err(StoreError::not_found("campaign")) }
 }

@@ -5,18 +5,14 @@ use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
 use super::Collections;
-use super::batch::Batcher;
+use super::batch::{Batcher, Batches, KeyedUpdate};
 use super::chats::owned;
-use super::codec::{DriverResult, conflict_as, count, decode, encode, value};
+use super::codec::{DriverResult, count, decode, encode, value};
 use super::statements;
 use crate::model::{ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, UserId};
 use crate::store::{Result, StoreError};
 
-pub(super) async fn append_message(
-    c: &Collections,
-    inserts: &Batcher<Document, bool>,
-    message: &Message,
-) -> Result<()> {
+pub(super) async fn append_message(c: &Collections, batches: &Batches, message: &Message) -> Result<()> {
     let chat = owned(message.user_id, message.chat_id);
     // Platforms deliver out of order: `$max` moves the times only forward.
     let sent_at = value(&message.sent_at)?;
@@ -35,11 +31,14 @@ pub(super) async fn append_message(
         let outcome = statements::insert(&c.db, &c.messages, records).await?;
         Ok(outcome.answers(count, true, false))
     };
+    let counters = (chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max });
+    let update_together =
+        |updates: Vec<KeyedUpdate>| async move { statements::update_by_key(&c.db, &c.chats, updates).await };
     let (moved, inserted) = tokio::join!(
-        c.chats.update_one(chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max }),
-        inserts.write(record, insert_together),
+        batches.chat_counters.write(counters, update_together),
+        batches.messages.write(record, insert_together),
     );
-    let moved = moved.db()?.matched_count == 1;
+    let moved = moved?;
     match (moved, inserted) {
         (true, Ok(true)) => Ok(()),
         (false, inserted) => {
@@ -144,6 +143,7 @@ pub(super) async fn find_message_by_platform_id(
 
 pub(super) async fn set_message_delivery(
     c: &Collections,
+    deliveries: &Batcher<KeyedUpdate, bool>,
     tenant: UserId,
     id: MessageId,
     delivery: DeliveryState,
@@ -157,13 +157,17 @@ pub(super) async fn set_message_delivery(
     if let Some(mid) = platform_message_id {
         set.insert("platform_message_id", mid);
     }
-    let result = c
-        .messages
-        .update_one(doc! { "_id": id.to_string(), "user_id": tenant.to_string() }, doc! { "$set": set })
-        .await
-        .map_err(|e| conflict_as(&e, "another message has this platform message id"))?;
-    if result.matched_count == 0 {
-        return Err(StoreError::not_found("message"));
+    // Replies to many customers move on together: one command for all of them.
+    let update = (doc! { "_id": id.to_string(), "user_id": tenant.to_string() }, doc! { "$set": set });
+    let together = |updates: Vec<KeyedUpdate>| async move {
+        statements::update_by_key(&c.db, &c.messages, updates).await
+    };
+    match deliveries.write(update, together).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(StoreError::not_found("message")),
+        Err(StoreError::Conflict(_)) => {
+            Err(StoreError::Conflict("another message has this platform message id".into()))
+        }
+        Err(other) => Err(other),
     }
-    Ok(())
 }

@@ -57,12 +57,8 @@ pub struct MongoStore {
     /// conversations, 128 workers made nine lease writes in ten for nothing (mongod's
     /// own counters); one claim at a time capped the pipeline at about 120 a second.
     claims: Arc<inbox::Claims>,
-    /// Webhook events stored together when they arrive together.
-    enqueues: Arc<batch::Batcher<Document, Enqueued>>,
-    /// Analytics increments written together when they come together.
-    increments: Arc<batch::Batcher<Document, bool>>,
-    /// Messages inserted together when they come together.
-    messages: Arc<batch::Batcher<Document, bool>>,
+    /// The writes that go to the server together when they come together.
+    batches: Arc<batch::Batches>,
 }
 
 /// The collections, opened once: a `Collection` handle is cheap to clone but naming
@@ -124,15 +120,7 @@ impl MongoStore {
             }
             other => other,
         })?;
-        Ok(Self {
-            db,
-            c,
-            leases: Arc::default(),
-            claims: Arc::default(),
-            enqueues: Arc::default(),
-            increments: Arc::default(),
-            messages: Arc::default(),
-        })
+        Ok(Self { db, c, leases: Arc::default(), claims: Arc::default(), batches: Arc::default() })
     }
 
     /// The database this store works in.
@@ -298,7 +286,7 @@ impl Store for MongoStore {
     }
 
     async fn add_campaign_stats(&self, tenant: UserId, id: CampaignId, delta: &CampaignStats) -> Result<()> {
-        campaigns::add_campaign_stats(&self.c, tenant, id, delta).await
+        campaigns::add_campaign_stats(&self.c, &self.batches.campaign_stats, tenant, id, delta).await
     }
 
     async fn find_or_create_chat(&self, new: &NewChat) -> Result<(Chat, bool)> {
@@ -337,7 +325,7 @@ impl Store for MongoStore {
 
     async fn append_message(&self, message: &Message) -> Result<()> {
         message.validate()?;
-        messages::append_message(&self.c, &self.messages, message).await
+        messages::append_message(&self.c, &self.batches, message).await
     }
 
     async fn list_messages(
@@ -373,12 +361,21 @@ impl Store for MongoStore {
         platform_message_id: Option<&str>,
         error: Option<&str>,
     ) -> Result<()> {
-        messages::set_message_delivery(&self.c, tenant, id, delivery, platform_message_id, error).await
+        messages::set_message_delivery(
+            &self.c,
+            &self.batches.deliveries,
+            tenant,
+            id,
+            delivery,
+            platform_message_id,
+            error,
+        )
+        .await
     }
 
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
-        inbox::enqueue(&self.c, &self.enqueues, event).await
+        inbox::enqueue(&self.c, &self.batches.enqueues, event).await
     }
 
     async fn inbox_claim(
@@ -426,7 +423,7 @@ impl Store for MongoStore {
         at: Timestamp,
         delta: &Metrics,
     ) -> Result<()> {
-        analytics::record(&self.c, &self.increments, tenant, campaign, platform, at, delta).await
+        analytics::record(&self.c, &self.batches.increments, tenant, campaign, platform, at, delta).await
     }
 
     async fn analytics(&self, tenant: UserId, query: &AnalyticsQuery) -> Result<Vec<AnalyticsDay>> {

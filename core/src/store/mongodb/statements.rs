@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::{Collection, Database};
 
@@ -22,6 +23,8 @@ use crate::store::{Result, StoreError};
 pub(super) struct Outcome {
     /// The error code of each statement that failed, by its index.
     failed: HashMap<usize, (i32, String)>,
+    /// Documents matched (updated, or deleted), all statements together.
+    matched: u64,
 }
 
 impl Outcome {
@@ -42,6 +45,14 @@ impl Outcome {
             .collect()
     }
 
+    /// Statement `index`'s failure, a duplicate key as a conflict.
+    pub(super) fn failure(&self, index: usize) -> Option<StoreError> {
+        if self.duplicate(index) {
+            return Some(StoreError::Conflict("MongoDB refused a duplicate".into()));
+        }
+        self.other_failure(index)
+    }
+
     /// Statement `index`'s failure other than a duplicate key, as a store error.
     pub(super) fn other_failure(&self, index: usize) -> Option<StoreError> {
         self.failed.get(&index).filter(|(code, _)| *code != DUPLICATE_KEY).map(|(code, message)| {
@@ -57,6 +68,47 @@ pub(super) async fn update(
     statements: Vec<Document>,
 ) -> Result<Outcome> {
     run(db, doc! { "update": collection.name(), "updates": statements, "ordered": false }).await
+}
+
+/// Updates one document per statement, each found by a filter on fields that never
+/// change (its `_id` and its business), in one command; says of each whether its
+/// document was there. The server counts matches for the whole command only: when
+/// every statement matched (the usual case) that settles it, and otherwise one read
+/// of the same filters tells which documents exist, which for such filters is which
+/// statements matched.
+pub(super) async fn update_by_key(
+    db: &Database,
+    collection: &Collection<Document>,
+    statements: Vec<(Document, Document)>,
+) -> Result<Vec<Result<bool>>> {
+    let filters: Vec<Document> = statements.iter().map(|(filter, _)| filter.clone()).collect();
+    let updates: Vec<Document> = statements.into_iter().map(|(q, u)| doc! { "q": q, "u": u }).collect();
+    let count = updates.len();
+    let outcome = update(db, collection, updates).await?;
+    let failures: Vec<Option<StoreError>> = (0..count).map(|index| outcome.failure(index)).collect();
+    let succeeded = failures.iter().filter(|failure| failure.is_none()).count();
+    let found: Option<Vec<Bson>> = if usize::try_from(outcome.matched).ok() == Some(succeeded) {
+        None
+    } else {
+        let existing: Vec<Document> = collection
+            .find(doc! { "$or": filters.clone() })
+            .projection(doc! { "_id": 1 })
+            .await
+            .map_err(|e| from_driver(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| from_driver(&e))?;
+        Some(existing.into_iter().filter_map(|doc| doc.get("_id").cloned()).collect())
+    };
+    Ok(failures
+        .into_iter()
+        .zip(filters)
+        .map(|(failure, filter)| match (failure, &found) {
+            (Some(error), _) => Err(error),
+            (None, None) => Ok(true),
+            (None, Some(found)) => Ok(filter.get("_id").is_some_and(|id| found.contains(id))),
+        })
+        .collect())
 }
 
 /// Inserts `documents` with one `insert` command.
@@ -87,7 +139,10 @@ async fn run(db: &Database, command: Document) -> Result<Outcome> {
             concern.get_str("errmsg").unwrap_or("write concern not met")
         )));
     }
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        matched: integer(reply.get("n")).and_then(|n| u64::try_from(n).ok()).unwrap_or_default(),
+        ..Outcome::default()
+    };
     if let Ok(errors) = reply.get_array("writeErrors") {
         for error in errors {
             let Bson::Document(error) = error else { continue };

@@ -257,3 +257,43 @@ async fn two_processes_claiming_in_rounds_never_share_a_conversation() {
     assert_eq!(claimed, expected, "every event handed out once");
     store.drop_database().await.expect("drop");
 }
+
+/// Several updates in one command: the server counts matches only for the whole
+/// command, so which statements found their document is worked out afterwards.
+#[tokio::test]
+async fn batched_updates_by_key_say_which_documents_were_there() {
+    let store = fresh().await;
+    let chats = store.c.chats.clone();
+    chats
+        .insert_many([
+            doc! { "_id": "a", "user_id": "u1", "customer_id": "x", "n": 0 },
+            doc! { "_id": "b", "user_id": "u1", "customer_id": "y", "n": 0 },
+        ])
+        .await
+        .expect("seed");
+    let inc = || doc! { "$inc": { "n": 1 } };
+    let all_there =
+        vec![(doc! { "_id": "a", "user_id": "u1" }, inc()), (doc! { "_id": "b", "user_id": "u1" }, inc())];
+    let answers = super::statements::update_by_key(&store.db, &chats, all_there).await.expect("update");
+    assert_eq!(answers.into_iter().map(|a| a.expect("no failure")).collect::<Vec<_>>(), [true, true]);
+
+    let mixed = vec![
+        (doc! { "_id": "a", "user_id": "u1" }, inc()),
+        (doc! { "_id": "missing", "user_id": "u1" }, inc()),
+        (doc! { "_id": "b", "user_id": "another business" }, inc()),
+    ];
+    let answers = super::statements::update_by_key(&store.db, &chats, mixed).await.expect("update");
+    assert_eq!(answers.into_iter().map(|a| a.expect("no failure")).collect::<Vec<_>>(), [true, false, false]);
+    let count = |id: &'static str| {
+        let chats = chats.clone();
+        async move {
+            chats.find_one(doc! { "_id": id }).await.expect("read").expect("there").get_i32("n").expect("n")
+        }
+    };
+    assert_eq!(
+        (count("a").await, count("b").await),
+        (2, 1),
+        "each statement applied once, the wrong tenant's not at all"
+    );
+    store.drop_database().await.expect("drop");
+}
