@@ -35,6 +35,10 @@ pub(super) struct Batches {
     pub deliveries: Batcher<KeyedUpdate, bool>,
     /// Campaigns' stats; `false`: no such campaign.
     pub campaign_stats: Batcher<KeyedUpdate, bool>,
+    /// Inbox events done or failed; `false`: their lease was lost.
+    pub endings: Batcher<super::inbox::Ending, bool>,
+    /// Lease documents of conversations whose last event ended.
+    pub lease_ends: Batcher<Document, ()>,
 }
 
 #[derive(Debug)]

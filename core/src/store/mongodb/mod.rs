@@ -394,7 +394,7 @@ impl Store for MongoStore {
     }
 
     async fn inbox_complete(&self, lease: LeaseId, key: &str) -> Result<()> {
-        inbox::complete(&self.c, &self.leases, lease, key).await
+        inbox::complete(&self.c, &self.leases, &self.batches, lease, key).await
     }
 
     async fn inbox_fail(
@@ -404,7 +404,7 @@ impl Store for MongoStore {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        inbox::fail(&self.c, &self.leases, lease, key, error, retry_at).await
+        inbox::fail(&self.c, &self.leases, &self.batches, lease, key, error, retry_at).await
     }
 
     async fn inbox_release(&self, lease: LeaseId) -> Result<()> {

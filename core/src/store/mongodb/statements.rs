@@ -45,6 +45,11 @@ impl Outcome {
             .collect()
     }
 
+    /// Documents matched (or deleted) by all statements together.
+    pub(super) fn matched(&self) -> u64 {
+        self.matched
+    }
+
     /// Statement `index`'s failure, a duplicate key as a conflict.
     pub(super) fn failure(&self, index: usize) -> Option<StoreError> {
         if self.duplicate(index) {
@@ -87,7 +92,7 @@ pub(super) async fn update_by_key(
     let outcome = update(db, collection, updates).await?;
     let failures: Vec<Option<StoreError>> = (0..count).map(|index| outcome.failure(index)).collect();
     let succeeded = failures.iter().filter(|failure| failure.is_none()).count();
-    let found: Option<Vec<Bson>> = if usize::try_from(outcome.matched).ok() == Some(succeeded) {
+    let found: Option<Vec<Bson>> = if usize::try_from(outcome.matched()).ok() == Some(succeeded) {
         None
     } else {
         let existing: Vec<Document> = collection

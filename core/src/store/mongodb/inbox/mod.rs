@@ -16,6 +16,7 @@
 mod book;
 mod claim;
 
+use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, DateTime, Document, doc};
 
 use book::Finishing;
@@ -23,7 +24,7 @@ pub(super) use book::LeaseBook;
 pub(super) use claim::{Claims, Wanted};
 
 use super::Collections;
-use super::batch::Batcher;
+use super::batch::{Batcher, Batches};
 use super::codec::{DriverResult, decode, encode, value};
 use super::statements;
 use crate::model::{Enqueued, InboxEvent, InboxStatus, LeaseId, NewInboxEvent, Timestamp};
@@ -102,18 +103,25 @@ fn held(lease: LeaseId, key: &str) -> Result<Document> {
     Ok(doc! { "_id": key, "lease": lease.to_string(), "status": value(&InboxStatus::Leased)? })
 }
 
-pub(super) async fn complete(c: &Collections, book: &LeaseBook, lease: LeaseId, key: &str) -> Result<()> {
-    let done = doc! { "$set": {
+pub(super) async fn complete(
+    c: &Collections,
+    book: &LeaseBook,
+    batches: &Batches,
+    lease: LeaseId,
+    key: &str,
+) -> Result<()> {
+    let set = doc! {
         "status": value(&InboxStatus::Done)?,
         "lease": Bson::Null,
         "last_error": Bson::Null,
-    } };
-    finish(c, book, lease, key, done).await
+    };
+    finish(c, book, batches, lease, key, set).await
 }
 
 pub(super) async fn fail(
     c: &Collections,
     book: &LeaseBook,
+    batches: &Batches,
     lease: LeaseId,
     key: &str,
     error: &str,
@@ -129,49 +137,110 @@ pub(super) async fn fail(
             set.insert("status", value(&InboxStatus::Failed)?);
         }
     }
-    finish(c, book, lease, key, doc! { "$set": set }).await
+    finish(c, book, batches, lease, key, set).await
 }
 
-/// Applies `update` to the event `key` if `lease` still holds it, and ends the lease
-/// after its last event: the conversation is then free for the events that arrived
-/// meanwhile, without another call.
+/// On an ended event: a mark of the statement that ended it, so a batch of endings
+/// can tell which of its statements matched.
+const ENDED_BY: &str = "ended_by";
+
+/// An event's end: its key, the lease that must still hold it, and what to `$set`
+/// (always its new `status`, and `lease: null`).
+pub(in crate::store::mongodb) type Ending = (String, LeaseId, Document);
+
+/// Sets `set` on the event `key` if `lease` still holds it, and ends the lease after
+/// its last event: the conversation is then free for the events that arrived
+/// meanwhile, without another call. Events of many conversations that end together
+/// are written together.
 async fn finish(
     c: &Collections,
     book: &LeaseBook,
+    batches: &Batches,
     lease: LeaseId,
     key: &str,
-    update: Document,
+    set: Document,
 ) -> Result<()> {
-    let ours = doc! { "lease": lease.to_string() };
-    let event = c.inbox.update_one(held(lease, key)?, update);
+    let ending = (key.to_owned(), lease, set);
+    let write = |endings: Vec<Ending>| async move { end_events(c, endings).await };
     if book.finish(lease, key) == Finishing::Last {
         // The book knows it is the last one: the event and the lease end together.
         // Should the event's update fail, ending the lease anyway is harmless: a lost
         // lease has another id by now, and otherwise nothing else was left under it.
-        let (updated, ended) = tokio::join!(event.into_future(), c.inbox_leases.delete_one(ours.clone()));
-        if updated.db()?.matched_count == 0 {
+        let (ended, lease_ended) =
+            tokio::join!(batches.endings.write(ending, write), end_lease(c, batches, lease));
+        if !ended? {
             return Err(lost());
         }
-        return ended.db().map(drop);
+        return lease_ended;
     }
     // Are other events still held? Asked beside the update, since the answer does not
     // depend on it; nothing is leased under a lease id after its claim returned, so
     // once none is left, none comes back and ending the lease cannot race.
     let mut others = held(lease, key)?;
     others.insert("_id", doc! { "$ne": key });
-    let (updated, left) = tokio::join!(
-        event.into_future(),
+    let (ended, left) = tokio::join!(
+        batches.endings.write(ending, write),
         c.inbox.find_one(others).projection(doc! { "_id": 1 }).into_future()
     );
-    if updated.db()?.matched_count == 0 {
+    if !ended? {
         book.forget(lease);
         return Err(lost());
     }
     if left.db()?.is_none() {
         book.forget(lease);
-        c.inbox_leases.delete_one(ours).await.db()?;
+        end_lease(c, batches, lease).await?;
     }
     Ok(())
+}
+
+/// Ends events in one command; says of each whether its lease still held it. The
+/// server counts matches for the whole command only: when all matched, that settles
+/// it; otherwise the events are read back, each marked by the statement that ended it.
+async fn end_events(c: &Collections, endings: Vec<Ending>) -> Result<Vec<Result<bool>>> {
+    let marks: Vec<String> = endings.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    let mut statements = Vec::with_capacity(endings.len());
+    for ((key, lease, set), mark) in endings.iter().zip(&marks) {
+        let mut set = set.clone();
+        set.insert(ENDED_BY, mark.as_str());
+        statements.push(doc! { "q": held(*lease, key)?, "u": { "$set": set } });
+    }
+    let outcome = statements::update(&c.db, &c.inbox, statements).await?;
+    let failures: Vec<Option<StoreError>> = (0..endings.len()).map(|index| outcome.failure(index)).collect();
+    let succeeded = failures.iter().filter(|failure| failure.is_none()).count();
+    if usize::try_from(outcome.matched()).ok() == Some(succeeded) {
+        return Ok(failures.into_iter().map(|failure| failure.map_or(Ok(true), Err)).collect());
+    }
+    let keys: Vec<&str> = endings.iter().map(|(key, _, _)| key.as_str()).collect();
+    let now: Vec<Document> = c
+        .inbox
+        .find(doc! { "_id": { "$in": keys } })
+        .projection(doc! { ENDED_BY: 1 })
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    Ok(failures
+        .into_iter()
+        .zip(endings.iter().zip(&marks))
+        .map(|(failure, ((key, _, _), mark))| match failure {
+            Some(error) => Err(error),
+            None => Ok(now.iter().any(|event| {
+                event.get_str("_id").is_ok_and(|id| id == key)
+                    && event.get_str(ENDED_BY).is_ok_and(|by| by == mark)
+            })),
+        })
+        .collect())
+}
+
+/// Deletes the lease's document, with those of other conversations ending together.
+async fn end_lease(c: &Collections, batches: &Batches, lease: LeaseId) -> Result<()> {
+    let delete = |filters: Vec<Document>| async move {
+        let count = filters.len();
+        let outcome = statements::delete(&c.db, &c.inbox_leases, filters).await?;
+        Ok(outcome.answers(count, (), ()))
+    };
+    batches.lease_ends.write(doc! { "lease": lease.to_string() }, delete).await
 }
 
 /// Also for a lease that already ended (by its last event, or taken over): then
