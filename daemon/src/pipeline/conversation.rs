@@ -23,7 +23,7 @@ enum Applied {
     /// Nothing more: the event is done.
     Done,
     /// A customer message to answer: the event is done once the reply is.
-    Answer(Incoming),
+    Answer(Box<Incoming>),
 }
 
 pub async fn handle(state: &AppState, claim: InboxClaim) {
@@ -32,7 +32,7 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
     for event in &claim.events {
         match apply(state, event).await {
             Ok(Applied::Done) => complete(state, lease, &event.key).await,
-            Ok(Applied::Answer(incoming)) => to_answer.push(incoming),
+            Ok(Applied::Answer(incoming)) => to_answer.push(*incoming),
             Err(error) => {
                 // Later events wait behind this one, so the conversation stays in order.
                 give_back(state, &claim, event, &error).await;
@@ -218,6 +218,11 @@ async fn customer_message(
     };
     let message = match state.store.append_message(&message).await {
         Ok(()) => {
+            // What the store just did to the chat, so that answering need not ask.
+            chat.message_count += 1;
+            chat.last_customer_message_at = chat.last_customer_message_at.max(Some(message.sent_at));
+            chat.last_activity_at = chat.last_activity_at.max(message.sent_at);
+            chat.updated_at = chat.updated_at.max(message.sent_at);
             state.events.publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
             let received = Metrics { messages_received: 1, ..Metrics::default() };
             count(state, &chat, event.occurred_at, &received).await;
@@ -236,9 +241,10 @@ async fn customer_message(
     if item.standby {
         return Ok(Applied::Done); // another app owns the conversation
     }
-    Ok(Applied::Answer(Incoming {
+    Ok(Applied::Answer(Box::new(Incoming {
         key: event.key.clone(),
         chat_id: chat.id,
+        chat,
         tenant,
         text: message.text,
         has_attachments: !message.attachments.is_empty(),
@@ -248,7 +254,7 @@ async fn customer_message(
             _ => None,
         },
         first_attempt: event.attempts <= 1,
-    }))
+    })))
 }
 
 /// A copy of something the page sent. Ours is already stored (found by its id, or

@@ -60,6 +60,8 @@ pub struct Incoming {
     /// Its inbox event.
     pub key: String,
     pub chat_id: ChatId,
+    /// The chat as it was once this message was stored.
+    pub chat: Chat,
     pub tenant: UserId,
     pub text: String,
     pub has_attachments: bool,
@@ -95,7 +97,10 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
         return Ok(Answered::Done);
     }
 
-    let chat = hand_back_if_forgotten(state, state.store.get_chat(tenant, chat_id).await?).await?;
+    // The chat as the last of these messages left it: the owner taking it over from
+    // here on is caught before anything is sent.
+    let chat = unanswered.last().map_or(&first.chat, |input| &input.chat).clone();
+    let chat = hand_back_if_forgotten(state, chat).await?;
     let now = state.clock.now();
     if chat.mode == ChatMode::Human || chat.unreachable {
         return Ok(Answered::Done); // the owner answers, or nobody can
