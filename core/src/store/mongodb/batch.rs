@@ -1,4 +1,4 @@
-//! Writes that wait together go together. Callers of one kind of write queue up; while
+//! Writes (and a few reads by id) that wait together go together. Callers of one kind of write queue up; while
 //! one command is at the server, the next callers gather, and the first of them to
 //! get the turn sends everything gathered in one command. Nothing waits on a timer:
 //! one caller alone goes at once, and under load a command carries as many writes as
@@ -39,6 +39,8 @@ pub(super) struct Batches {
     pub endings: Batcher<super::inbox::Ending, bool>,
     /// Lease documents of conversations whose last event ended.
     pub lease_ends: Batcher<Document, ()>,
+    /// Chats read by their ids (and checked to be their business's).
+    pub chat_reads: Batcher<(crate::model::UserId, crate::model::ChatId), Option<Document>>,
 }
 
 #[derive(Debug)]

@@ -5,6 +5,7 @@ use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ReturnDocument;
 
 use super::Collections;
+use super::batch::Batcher;
 use super::codec::{DriverResult, count, decode, encode, is_duplicate_key, value};
 use crate::model::{
     Chat, ChatId, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, NewChat, Page, Timestamp, UserId,
@@ -57,8 +58,31 @@ pub(super) async fn find_or_create_chat(c: &Collections, new: &NewChat) -> Resul
     Err(StoreError::Conflict("this customer's chat kept changing while opening it: try again".into()))
 }
 
-pub(super) async fn get_chat(c: &Collections, tenant: UserId, id: ChatId) -> Result<Chat> {
-    let found = c.chats.find_one(owned(tenant, id)).await.db()?;
+/// Chats asked for together (every worker looks at its chat before sending) are read
+/// together: one `find` by their ids, each answer checked against its business.
+pub(super) async fn get_chat(
+    c: &Collections,
+    reads: &Batcher<(UserId, ChatId), Option<Document>>,
+    tenant: UserId,
+    id: ChatId,
+) -> Result<Chat> {
+    let read_together = |wanted: Vec<(UserId, ChatId)>| async move {
+        let ids: Vec<String> = wanted.iter().map(|(_, id)| id.to_string()).collect();
+        let found: Vec<Document> =
+            c.chats.find(doc! { "_id": { "$in": ids } }).await.db()?.try_collect().await.db()?;
+        let owned_by = |doc: &Document, id: &str, tenant: &str| {
+            doc.get_str("_id").is_ok_and(|found| found == id)
+                && doc.get_str("user_id").is_ok_and(|owner| owner == tenant)
+        };
+        Ok(wanted
+            .iter()
+            .map(|(tenant, id)| {
+                let (id, tenant) = (id.to_string(), tenant.to_string());
+                Ok(found.iter().find(|doc| owned_by(doc, &id, &tenant)).cloned())
+            })
+            .collect())
+    };
+    let found = reads.write((tenant, id), read_together).await?;
     decode(found.ok_or(StoreError::not_found("chat"))?, "id")
 }
 

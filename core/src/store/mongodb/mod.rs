@@ -295,7 +295,7 @@ impl Store for MongoStore {
     }
 
     async fn get_chat(&self, tenant: UserId, id: ChatId) -> Result<Chat> {
-        chats::get_chat(&self.c, tenant, id).await
+        chats::get_chat(&self.c, &self.batches.chat_reads, tenant, id).await
     }
 
     async fn update_chat(
