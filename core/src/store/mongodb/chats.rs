@@ -7,6 +7,7 @@ use mongodb::options::ReturnDocument;
 use super::Collections;
 use super::batch::Batcher;
 use super::codec::{DriverResult, count, decode, encode, is_duplicate_key, value};
+use super::statements;
 use crate::model::{
     Chat, ChatId, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, NewChat, Page, Timestamp, UserId,
 };
@@ -21,7 +22,22 @@ pub(super) fn owned(tenant: UserId, id: ChatId) -> Document {
     doc! { "_id": id.to_string(), "user_id": tenant.to_string() }
 }
 
-pub(super) async fn find_or_create_chat(c: &Collections, new: &NewChat) -> Result<(Chat, bool)> {
+/// What an upsert of a customer's chat found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Opened {
+    /// It inserted the offered chat.
+    Created,
+    /// The customer's chat was there already.
+    Existing,
+    /// Another insert of the same customer's chat won meanwhile.
+    Raced,
+}
+
+pub(super) async fn find_or_create_chat(
+    c: &Collections,
+    opens: &Batcher<Document, Opened>,
+    new: &NewChat,
+) -> Result<(Chat, bool)> {
     let fresh = new.clone().into_chat();
     let filter = doc! {
         "user_id": new.user_id.to_string(),
@@ -29,11 +45,36 @@ pub(super) async fn find_or_create_chat(c: &Collections, new: &NewChat) -> Resul
         "customer_id": new.customer_id.as_str(),
     };
     // One upsert: the filter's equality fields and `$setOnInsert` make the new record;
-    // an existing one is returned untouched.
+    // an existing one is left untouched. The chats of customers writing at once are
+    // opened by one command, which says which upserts inserted: a new chat is the one
+    // offered, an existing one is read.
     let mut on_insert = encode(&fresh, "id")?;
     for field in ["user_id", "platform", "customer_id"] {
         on_insert.remove(field);
     }
+    let statement = doc! { "q": filter.clone(), "u": { "$setOnInsert": on_insert.clone() }, "upsert": true };
+    let open_together = |statements: Vec<Document>| async move {
+        let count = statements.len();
+        let outcome = statements::update(&c.db, &c.chats, statements).await?;
+        Ok((0..count)
+            .map(|index| match outcome.other_failure(index) {
+                Some(error) => Err(error),
+                None if outcome.duplicate(index) => Ok(Opened::Raced),
+                None if outcome.upserted(index) => Ok(Opened::Created),
+                None => Ok(Opened::Existing),
+            })
+            .collect())
+    };
+    match opens.write(statement, open_together).await? {
+        Opened::Created => return Ok((fresh, true)),
+        Opened::Existing => {
+            if let Some(doc) = c.chats.find_one(filter.clone()).await.db()? {
+                return Ok((decode(doc, "id")?, false));
+            }
+        }
+        Opened::Raced => {}
+    }
+    // A race with another insert of the same chat: one upsert at a time settles it.
     for _ in 0..ATTEMPTS {
         let upserted = c
             .chats

@@ -291,7 +291,7 @@ impl Store for MongoStore {
 
     async fn find_or_create_chat(&self, new: &NewChat) -> Result<(Chat, bool)> {
         new.validate()?;
-        chats::find_or_create_chat(&self.c, new).await
+        chats::find_or_create_chat(&self.c, &self.batches.chat_opens, new).await
     }
 
     async fn get_chat(&self, tenant: UserId, id: ChatId) -> Result<Chat> {

@@ -25,6 +25,8 @@ pub(super) struct Outcome {
     failed: HashMap<usize, (i32, String)>,
     /// Documents matched (updated, or deleted), all statements together.
     matched: u64,
+    /// The statements whose upsert inserted a document, by index.
+    upserted: Vec<usize>,
 }
 
 impl Outcome {
@@ -43,6 +45,11 @@ impl Outcome {
                 None => Ok(written.clone()),
             })
             .collect()
+    }
+
+    /// Whether statement `index` inserted its document (an upsert that matched none).
+    pub(super) fn upserted(&self, index: usize) -> bool {
+        self.upserted.contains(&index)
     }
 
     /// Documents matched (or deleted) by all statements together.
@@ -148,6 +155,15 @@ async fn run(db: &Database, command: Document) -> Result<Outcome> {
         matched: integer(reply.get("n")).and_then(|n| u64::try_from(n).ok()).unwrap_or_default(),
         ..Outcome::default()
     };
+    if let Ok(upserted) = reply.get_array("upserted") {
+        for upsert in upserted {
+            if let Bson::Document(upsert) = upsert
+                && let Some(index) = integer(upsert.get("index")).and_then(|i| usize::try_from(i).ok())
+            {
+                outcome.upserted.push(index);
+            }
+        }
+    }
     if let Ok(errors) = reply.get_array("writeErrors") {
         for error in errors {
             let Bson::Document(error) = error else { continue };
