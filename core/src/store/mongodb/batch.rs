@@ -39,6 +39,8 @@ pub(super) struct Batches {
     pub endings: Batcher<super::inbox::Ending, bool>,
     /// Lease documents of conversations whose last event ended.
     pub lease_ends: Batcher<Document, ()>,
+    /// Chats' fields set (mode, lead, status…); `false`: no such chat.
+    pub chat_updates: Batcher<KeyedUpdate, bool>,
     /// Customers' chats found or created (upserts).
     pub chat_opens: Batcher<Document, super::chats::Opened>,
     /// Chats read by their ids (and checked to be their business's).

@@ -5,7 +5,7 @@ use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ReturnDocument;
 
 use super::Collections;
-use super::batch::Batcher;
+use super::batch::{Batcher, Batches, KeyedUpdate};
 use super::codec::{DriverResult, count, decode, encode, is_duplicate_key, value};
 use super::statements;
 use crate::model::{
@@ -127,8 +127,12 @@ pub(super) async fn get_chat(
     decode(found.ok_or(StoreError::not_found("chat"))?, "id")
 }
 
+/// Sets the fields `update` names. Updates of many chats at once (every answer moves
+/// its chat's lead score and flow step) go in one command, and the chats are read
+/// back together; what is returned is the chat as it is right after the update.
 pub(super) async fn update_chat(
     c: &Collections,
+    batches: &Batches,
     tenant: UserId,
     id: ChatId,
     update: &ChatUpdate,
@@ -154,13 +158,12 @@ pub(super) async fn update_chat(
             set.insert(field, new);
         }
     }
-    let updated = c
-        .chats
-        .find_one_and_update(owned(tenant, id), doc! { "$set": set })
-        .return_document(ReturnDocument::After)
-        .await
-        .db()?;
-    decode(updated.ok_or(StoreError::not_found("chat"))?, "id")
+    let together =
+        |updates: Vec<KeyedUpdate>| async move { statements::update_by_key(&c.db, &c.chats, updates).await };
+    if !batches.chat_updates.write((owned(tenant, id), doc! { "$set": set }), together).await? {
+        return Err(StoreError::not_found("chat"));
+    }
+    get_chat(c, &batches.chat_reads, tenant, id).await
 }
 
 pub(super) async fn convert_chat(

@@ -306,7 +306,7 @@ impl Store for MongoStore {
         now: Timestamp,
     ) -> Result<Chat> {
         update.validate()?;
-        chats::update_chat(&self.c, tenant, id, update, now).await
+        chats::update_chat(&self.c, &self.batches, tenant, id, update, now).await
     }
 
     async fn convert_chat(
