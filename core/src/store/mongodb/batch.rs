@@ -1,4 +1,5 @@
-//! Writes (and a few reads by id) that wait together go together. Callers of one kind of write queue up; while
+//! Writes (and a few reads by id, and the inbox's claims) that wait together go
+//! together. Callers of one kind of write queue up; while
 //! one command is at the server, the next callers gather, and the first of them to
 //! get the turn sends everything gathered in one command. Nothing waits on a timer:
 //! one caller alone goes at once, and under load a command carries as many writes as
@@ -23,6 +24,8 @@ pub(super) type KeyedUpdate = (Document, Document);
 /// The kinds of writes batched, one [`Batcher`] each.
 #[derive(Debug, Default)]
 pub(super) struct Batches {
+    /// Workers wanting a conversation, served by rounds of claims.
+    pub claims: Batcher<super::inbox::Wanted, Option<crate::model::InboxClaim>>,
     /// Webhook events into the inbox.
     pub enqueues: Batcher<Document, Enqueued>,
     /// Analytics increments (upserts); `false`: lost the race to create the day.

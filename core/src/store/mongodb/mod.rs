@@ -53,11 +53,10 @@ pub struct MongoStore {
     /// The leases this process handed out and what they still hold: lets the last
     /// event of a claim end its lease in the same round trip.
     leases: Arc<inbox::LeaseBook>,
-    /// This process's claims, served in rounds. Racing each other for the same oldest
-    /// conversations, 128 workers made nine lease writes in ten for nothing (mongod's
-    /// own counters); one claim at a time capped the pipeline at about 120 a second.
-    claims: Arc<inbox::Claims>,
-    /// The writes that go to the server together when they come together.
+    /// The writes that go to the server together when they come together, and the
+    /// claims, served in rounds: racing each other for the same oldest conversations,
+    /// 128 workers made nine lease writes in ten for nothing (mongod's own counters),
+    /// and one claim at a time capped the pipeline at about 120 a second.
     batches: Arc<batch::Batches>,
 }
 
@@ -120,7 +119,7 @@ impl MongoStore {
             }
             other => other,
         })?;
-        Ok(Self { db, c, leases: Arc::default(), claims: Arc::default(), batches: Arc::default() })
+        Ok(Self { db, c, leases: Arc::default(), batches: Arc::default() })
     }
 
     /// The database this store works in.
@@ -386,7 +385,7 @@ impl Store for MongoStore {
         max_events: usize,
     ) -> Result<Option<InboxClaim>> {
         let wanted = inbox::Wanted { owner: owner.to_owned(), now, lease_for, max_events };
-        self.claims.claim(&self.c, &self.leases, wanted).await
+        inbox::claim(&self.c, &self.leases, &self.batches.claims, wanted).await
     }
 
     async fn inbox_extend(&self, lease: LeaseId, until: Timestamp) -> Result<()> {

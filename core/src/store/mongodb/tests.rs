@@ -156,7 +156,7 @@ async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
     let store = fresh().await;
     // Another process on the same database: it shares no memory of the leases.
     let other =
-        MongoStore { leases: std::sync::Arc::default(), claims: std::sync::Arc::default(), ..store.clone() };
+        MongoStore { leases: std::sync::Arc::default(), batches: std::sync::Arc::default(), ..store.clone() };
     let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
     let lease_for = Duration::from_secs(30);
     for (i, conversation) in ["a", "a", "b", "b"].into_iter().enumerate() {
@@ -201,7 +201,7 @@ async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
 async fn two_processes_claiming_in_rounds_never_share_a_conversation() {
     let store = fresh().await;
     let other =
-        MongoStore { leases: std::sync::Arc::default(), claims: std::sync::Arc::default(), ..store.clone() };
+        MongoStore { leases: std::sync::Arc::default(), batches: std::sync::Arc::default(), ..store.clone() };
     let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
     let tenant = UserId::new();
     let mut expected = std::collections::HashSet::new();

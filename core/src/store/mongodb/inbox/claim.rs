@@ -12,18 +12,17 @@
 //! different processes can still meet; the lease documents decide between them.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::Hint;
-use tokio::sync::oneshot;
 
 use super::book::LeaseBook;
-use super::{claimable, expiry, release};
+use super::{claimable, expiry};
 use crate::model::{InboxClaim, InboxEvent, InboxStatus, LeaseId, Timestamp};
 use crate::store::mongodb::Collections;
+use crate::store::mongodb::batch::Batcher;
 use crate::store::mongodb::codec::{DriverResult, count, decode, value};
 use crate::store::mongodb::indexes::CLAIM_WINDOW;
 use crate::store::mongodb::statements;
@@ -48,92 +47,57 @@ pub(in crate::store::mongodb) struct Wanted {
     pub max_events: usize,
 }
 
-/// The claims of one process: the workers waiting for the next round, and the turn
-/// to run one.
-#[derive(Debug, Default)]
-pub(in crate::store::mongodb) struct Claims {
-    waiting: Mutex<Vec<Waiter>>,
-    turn: tokio::sync::Mutex<()>,
-}
-
-#[derive(Debug)]
-struct Waiter {
+/// A conversation for one worker, or `None` when there is nothing to do. The workers
+/// waiting meanwhile are served by the same rounds (the [`Batcher`] of claims). A
+/// worker that stops waiting (its task cancelled) leaves a claim nobody works on; its
+/// lease runs out, as after a crash.
+pub(in crate::store::mongodb) async fn claim(
+    c: &Collections,
+    book: &LeaseBook,
+    claims: &Batcher<Wanted, Option<InboxClaim>>,
     wanted: Wanted,
-    answer: oneshot::Sender<Result<Option<InboxClaim>>>,
+) -> Result<Option<InboxClaim>> {
+    claims.write(wanted, |wanted| serve(c, book, wanted)).await
 }
 
-impl Claims {
-    /// A conversation for one worker, or `None` when there is nothing to do. Waits for
-    /// the round under way to end; then either that round served this worker, or this
-    /// worker runs the next one for everybody waiting.
-    pub(in crate::store::mongodb) async fn claim(
-        &self,
-        c: &Collections,
-        book: &LeaseBook,
-        wanted: Wanted,
-    ) -> Result<Option<InboxClaim>> {
-        let (answer, mut answered) = oneshot::channel();
-        self.lock_waiting().push(Waiter { wanted, answer });
-        // A round that stopped halfway (its task cancelled) drops the answers it owed:
-        // nothing was handed out to those workers, so nothing is theirs.
-        tokio::select! {
-            biased;
-            result = &mut answered => result.unwrap_or(Ok(None)),
-            _turn = self.turn.lock() => {
-                if let Ok(result) = answered.try_recv() {
-                    return result;
-                }
-                let waiters = std::mem::take(&mut *self.lock_waiting());
-                serve(c, book, waiters).await;
-                answered.await.unwrap_or(Ok(None))
-            }
-        }
-    }
-
-    fn lock_waiting(&self) -> MutexGuard<'_, Vec<Waiter>> {
-        // Pushing to or taking a whole vector leaves it whole, even after a panic.
-        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Runs rounds until every waiter has its answer.
-async fn serve(c: &Collections, book: &LeaseBook, mut waiters: Vec<Waiter>) {
+/// Runs rounds until every worker has its answer, in the order they asked.
+async fn serve(
+    c: &Collections,
+    book: &LeaseBook,
+    wanted: Vec<Wanted>,
+) -> Result<Vec<Result<Option<InboxClaim>>>> {
+    let mut answers: Vec<Option<InboxClaim>> = wanted.iter().map(|_| None).collect();
+    let mut waiting: Vec<usize> = (0..wanted.len()).collect();
     for _ in 0..ROUNDS {
-        if waiters.is_empty() {
-            return;
+        if waiting.is_empty() {
+            break;
         }
-        let wanted: Vec<Wanted> = waiters.iter().map(|w| w.wanted.clone()).collect();
-        let (mut claims, contested) = match round(c, &wanted).await {
+        let asking: Vec<Wanted> = waiting.iter().map(|&worker| wanted[worker].clone()).collect();
+        let (mut claims, contested) = match round(c, &asking).await {
             Ok(served) => served,
-            Err(error) => {
-                for waiter in waiters {
-                    let _ = waiter.answer.send(Err(error.clone()));
-                }
-                return;
+            // Claims already taken are handed out; the others try again later.
+            Err(error) if answers.iter().any(Option::is_some) => {
+                tracing::warn!(%error, "a claim round failed after others succeeded");
+                break;
             }
+            Err(error) => return Err(error),
         };
         let mut unserved = Vec::new();
-        for (index, waiter) in waiters.into_iter().enumerate() {
-            let Some(claim) = claims.remove(&index) else {
-                unserved.push(waiter);
-                continue;
-            };
-            book.remember(claim.lease, claim.events.iter().map(|e| e.key.as_str()));
-            if let Err(Ok(Some(unwanted))) = waiter.answer.send(Ok(Some(claim))) {
-                // The worker stopped waiting: let its conversation go at once.
-                if let Err(error) = release(c, book, unwanted.lease).await {
-                    tracing::warn!(%error, "cannot release a claim nobody waited for; its lease will run out");
+        for (index, worker) in waiting.into_iter().enumerate() {
+            match claims.remove(&index) {
+                Some(claim) => {
+                    book.remember(claim.lease, claim.events.iter().map(|e| e.key.as_str()));
+                    answers[worker] = Some(claim);
                 }
+                None => unserved.push(worker),
             }
         }
-        waiters = unserved;
+        waiting = unserved;
         if !contested {
             break; // all there was to take was taken
         }
     }
-    for waiter in waiters {
-        let _ = waiter.answer.send(Ok(None));
-    }
+    Ok(answers.into_iter().map(Ok).collect())
 }
 
 /// A conversation with waiting events, and the oldest of them.

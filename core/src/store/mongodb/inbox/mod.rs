@@ -21,7 +21,7 @@ use mongodb::bson::{Bson, DateTime, Document, doc};
 
 use book::Finishing;
 pub(super) use book::LeaseBook;
-pub(super) use claim::{Claims, Wanted};
+pub(super) use claim::{Wanted, claim};
 
 use super::Collections;
 use super::batch::{Batcher, Batches};
