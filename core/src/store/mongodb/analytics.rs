@@ -16,6 +16,7 @@ use mongodb::bson::{self, Bson, Document, doc};
 use super::Collections;
 use super::batch::Batcher;
 use super::codec::{DriverResult, is_duplicate_key, value};
+use super::counters::{self, Increment};
 use super::statements;
 use crate::model::{AnalyticsDay, AnalyticsQuery, CampaignId, Metrics, Platform, Timestamp, UserId};
 use crate::store::{Result, StoreError};
@@ -29,11 +30,11 @@ fn campaign_key(campaign: Option<CampaignId>) -> String {
 }
 
 /// Adds `delta` to its day's and hour's counters. Increments that arrive together go
-/// to the server in one `update` command; one that lost a race to create its day's
-/// record (a duplicate key) is tried again on its own.
+/// to the server in one `update` command, summed per record; one that lost a race to
+/// create its day's record (a duplicate key) is tried again on its own.
 pub(super) async fn record(
     c: &Collections,
-    increments: &Batcher<Document, bool>,
+    increments: &Batcher<Increment, bool>,
     tenant: UserId,
     campaign: Option<CampaignId>,
     platform: Platform,
@@ -47,21 +48,27 @@ pub(super) async fn record(
         "platform": value(&platform)?,
     };
     let hour = at.hour();
-    let mut inc = Document::new();
+    let mut amounts = Vec::with_capacity(2 * Metrics::FIELDS.len());
     for (field, amount) in Metrics::FIELDS.into_iter().zip(delta.values()) {
-        inc.insert(format!("totals.{field}"), amount);
-        inc.insert(format!("hours.{hour}.{field}"), amount);
+        amounts.push((format!("totals.{field}"), amount));
+        amounts.push((format!("hours.{hour}.{field}"), amount));
     }
     let on_insert = doc! { "campaign_id": campaign.map_or(Bson::Null, |id| Bson::String(id.to_string())) };
-    let update = doc! { "$inc": inc, "$setOnInsert": on_insert };
+    let increment = Increment { filter, amounts, on_insert };
+    let (filter, update) = (increment.filter.clone(), increment.update());
 
-    let statement = doc! { "q": filter.clone(), "u": update.clone(), "upsert": true };
-    let together = |statements: Vec<Document>| async move {
-        let count = statements.len();
-        let outcome = statements::update(&c.db, &c.analytics, statements).await?;
-        Ok(outcome.answers(count, true, false))
+    let together = |increments: Vec<Increment>| {
+        counters::add_together(increments, |sums: Vec<Increment>| async move {
+            let count = sums.len();
+            let statements = sums
+                .into_iter()
+                .map(|sum| doc! { "q": sum.filter.clone(), "u": sum.update(), "upsert": true })
+                .collect();
+            let outcome = statements::update(&c.db, &c.analytics, statements).await?;
+            Ok(outcome.answers(count, true, false))
+        })
     };
-    if increments.write(statement, together).await? {
+    if increments.write(increment, together).await? {
         return Ok(());
     }
     for _ in 0..ATTEMPTS {

@@ -28,16 +28,17 @@ pub(super) struct Batches {
     pub claims: Batcher<super::inbox::Wanted, Option<crate::model::InboxClaim>>,
     /// Webhook events into the inbox.
     pub enqueues: Batcher<Document, Enqueued>,
-    /// Analytics increments (upserts); `false`: lost the race to create the day.
-    pub increments: Batcher<Document, bool>,
+    /// Analytics increments (upserts, summed per record); `false`: lost the race to
+    /// create the day.
+    pub increments: Batcher<super::counters::Increment, bool>,
     /// New messages; `false`: stored already.
     pub messages: Batcher<Document, bool>,
     /// A chat's counters and times as a message is appended; `false`: no such chat.
     pub chat_counters: Batcher<KeyedUpdate, bool>,
     /// Messages' delivery states; `false`: no such message.
     pub deliveries: Batcher<KeyedUpdate, bool>,
-    /// Campaigns' stats; `false`: no such campaign.
-    pub campaign_stats: Batcher<KeyedUpdate, bool>,
+    /// Campaigns' stats (summed per campaign); `false`: no such campaign.
+    pub campaign_stats: Batcher<super::counters::Increment, bool>,
     /// Inbox events done or failed; `false`: their lease was lost.
     pub endings: Batcher<super::inbox::Ending, bool>,
     /// Lease documents of conversations whose last event ended.

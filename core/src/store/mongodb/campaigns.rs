@@ -5,8 +5,9 @@ use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ReturnDocument;
 
 use super::Collections;
-use super::batch::{Batcher, KeyedUpdate};
+use super::batch::Batcher;
 use super::codec::{DriverResult, conflict_as, decode, encode, is_duplicate_key, value};
+use super::counters::{self, Increment};
 use super::statements;
 use crate::model::{Campaign, CampaignId, CampaignStats, CampaignStatus, Platform, Timestamp, UserId};
 use crate::store::{Result, StoreError};
@@ -161,22 +162,29 @@ pub(super) async fn default_campaign(
 
 pub(super) async fn add_campaign_stats(
     c: &Collections,
-    together: &Batcher<KeyedUpdate, bool>,
+    together: &Batcher<Increment, bool>,
     tenant: UserId,
     id: CampaignId,
     delta: &CampaignStats,
 ) -> Result<()> {
-    let inc = doc! {
-        "stats.conversations": delta.conversations,
-        "stats.leads": delta.leads,
-        "stats.conversions": delta.conversions,
-        "stats.revenue_minor": delta.revenue_minor,
+    let amounts = [
+        ("stats.conversations", delta.conversations),
+        ("stats.leads", delta.leads),
+        ("stats.conversions", delta.conversions),
+        ("stats.revenue_minor", delta.revenue_minor),
+    ];
+    let increment = Increment {
+        filter: owned(tenant, id),
+        amounts: amounts.into_iter().map(|(field, amount)| (field.to_owned(), amount)).collect(),
+        on_insert: Document::new(),
     };
-    // Every message a campaign brings adds to its stats: those of many chats at once
-    // go in one command.
-    let update = (owned(tenant, id), doc! { "$inc": inc });
-    let write = |updates: Vec<KeyedUpdate>| async move {
-        statements::update_by_key(&c.db, &c.campaigns, updates).await
+    // Every message a campaign brings adds to its stats: those that arrive together
+    // go in one command, summed per campaign.
+    let write = |increments: Vec<Increment>| {
+        counters::add_together(increments, |sums: Vec<Increment>| async move {
+            let updates = sums.into_iter().map(|sum| (sum.filter.clone(), sum.update())).collect();
+            statements::update_by_key(&c.db, &c.campaigns, updates).await
+        })
     };
-    if together.write(update, write).await? { Ok(()) } else { Err(StoreError::not_found("campaign")) }
+    if together.write(increment, write).await? { Ok(()) } else { Err(StoreError::not_found("campaign")) }
 }

@@ -17,6 +17,7 @@ mod campaigns;
 mod chats;
 mod codec;
 mod connect;
+mod counters;
 mod documents;
 mod inbox;
 mod indexes;
