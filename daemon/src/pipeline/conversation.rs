@@ -189,8 +189,6 @@ async fn customer_message(
     if created {
         tracing::info!(user = %tenant, chat = %chat.id, platform = %event.platform, "a new customer wrote");
         state.events.publish(tenant, Event::ChatCreated { chat: chat.clone() });
-        let started = Metrics { conversations_started: 1, ..Metrics::default() };
-        count(state, &chat, event.occurred_at, &started).await;
         if let Some(campaign) = chat.campaign_id {
             let one_more = CampaignStats { conversations: 1, ..CampaignStats::default() };
             state.store.add_campaign_stats(tenant, campaign, &one_more).await?;
@@ -216,6 +214,7 @@ async fn customer_message(
         quick_replies: Vec::new(),
         attachments: customer.attachments.to_vec(),
     };
+    let first = chat.message_count == 0;
     let message = match state.store.append_message(&message).await {
         Ok(()) => {
             // What the store just did to the chat, so that answering need not ask.
@@ -224,7 +223,12 @@ async fn customer_message(
             chat.last_activity_at = chat.last_activity_at.max(message.sent_at);
             chat.updated_at = chat.updated_at.max(message.sent_at);
             state.events.publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
-            let received = Metrics { messages_received: 1, ..Metrics::default() };
+            // A chat's first message starts its conversation: counted together.
+            let received = Metrics {
+                messages_received: 1,
+                conversations_started: i64::from(first),
+                ..Metrics::default()
+            };
             count(state, &chat, event.occurred_at, &received).await;
             message
         }

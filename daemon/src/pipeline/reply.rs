@@ -276,7 +276,10 @@ async fn follow_up(
     let scorer = &state.pipeline.scorer;
     let lead = scorer.apply(&chat.lead, &signals);
     let outcome = scorer.outcome(&chat.lead, &lead, chat.status);
-    let mut update = ChatUpdate { flow_step: Some(reply.next_step), ..ChatUpdate::default() };
+    let mut update = ChatUpdate::default();
+    if reply.next_step != chat.flow_step {
+        update.flow_step = Some(reply.next_step);
+    }
     if lead != chat.lead {
         update.lead = Some(lead);
     }
@@ -286,6 +289,9 @@ async fn follow_up(
     if reply.handoff {
         update.mode = Some(ChatMode::Human);
         update.handoff_requested = Some(true);
+    }
+    if update == ChatUpdate::default() {
+        return Ok(chat); // the reply moved nothing: nothing to write
     }
     let now = state.clock.now();
     let updated = state.store.update_chat(tenant, chat.id, &update, now).await?;
