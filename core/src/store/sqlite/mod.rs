@@ -159,6 +159,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Each write of a group runs in a savepoint, which keeps the original of every
+    // page it changes in a statement journal; past 64 KiB SQLite spills that journal
+    // to a temporary file. In memory it costs a copy instead of file writes.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
