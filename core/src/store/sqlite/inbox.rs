@@ -44,13 +44,18 @@ pub(super) fn claim(
     max_events: usize,
 ) -> Result<Option<InboxClaim>> {
     let now_ms = now.as_millis();
+    requeue_expired(conn, now_ms)?;
+    // Only waiting events are looked at: those in progress (as many as there are
+    // workers) were walked past one by one, and made a claim cost as much as all
+    // the rest of a message's writes together.
     let conversation: Option<String> = conn
-        .prepare_cached(&format!(
-            "SELECT conversation FROM inbox AS event WHERE {CLAIMABLE} AND NOT EXISTS ( \
+        .prepare_cached(
+            "SELECT conversation FROM inbox AS event \
+             WHERE status = 'pending' AND available_at <= :now AND NOT EXISTS ( \
                  SELECT 1 FROM inbox_leases AS held \
                  WHERE held.conversation = event.conversation AND held.lease_until > :now) \
-             ORDER BY occurred_at, key LIMIT 1"
-        ))?
+             ORDER BY occurred_at, key LIMIT 1",
+        )?
         .query_row(rusqlite::named_params! { ":now": now_ms }, |row| row.get(0))
         .optional()?;
     let Some(conversation) = conversation else { return Ok(None) };
@@ -87,6 +92,24 @@ pub(super) fn claim(
     // RETURNING gives no order: put them back in the order they happened.
     events.sort_by(|a, b| (a.occurred_at, &a.key).cmp(&(b.occurred_at, &b.key)));
     Ok(Some(InboxClaim { lease, conversation, owner, lease_until, events }))
+}
+
+/// Puts back to waiting the events of leases that ran out (their holder stopped or
+/// stalled), and forgets those leases: a holder that comes back finds its lease gone.
+/// Nothing to do, the usual case, costs one look at the earliest expiry.
+fn requeue_expired(conn: &Connection, now_ms: i64) -> Result<()> {
+    let expired = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM inbox_leases WHERE lease_until <= ?1)")?
+        .query_row([now_ms], |row| row.get::<_, bool>(0))?;
+    if expired {
+        conn.prepare_cached(
+            "UPDATE inbox SET status = 'pending', lease = NULL WHERE status = 'leased' AND lease IN ( \
+                 SELECT lease FROM inbox_leases WHERE lease_until <= ?1)",
+        )?
+        .execute([now_ms])?;
+        conn.prepare_cached("DELETE FROM inbox_leases WHERE lease_until <= ?1")?.execute([now_ms])?;
+    }
+    Ok(())
 }
 
 pub(super) fn extend(conn: &Connection, lease: LeaseId, until: Timestamp) -> Result<()> {
