@@ -62,7 +62,10 @@ pub(super) async fn record(
             let count = sums.len();
             let statements = sums
                 .into_iter()
-                .map(|sum| doc! { "q": sum.filter.clone(), "u": sum.update(), "upsert": true })
+                .map(|sum| {
+                    let update = sum.update();
+                    doc! { "q": sum.filter, "u": update, "upsert": true }
+                })
                 .collect();
             let outcome = statements::update(&c.db, &c.analytics, statements).await?;
             Ok(outcome.answers(count, true, false))

@@ -182,7 +182,13 @@ pub(super) async fn add_campaign_stats(
     // go in one command, summed per campaign.
     let write = |increments: Vec<Increment>| {
         counters::add_together(increments, |sums: Vec<Increment>| async move {
-            let updates = sums.into_iter().map(|sum| (sum.filter.clone(), sum.update())).collect();
+            let updates = sums
+                .into_iter()
+                .map(|sum| {
+                    let update = sum.update();
+                    (sum.filter, update)
+                })
+                .collect();
             statements::update_by_key(&c.db, &c.campaigns, updates).await
         })
     };

@@ -11,10 +11,11 @@ use crate::model::{
 };
 use crate::store::StoreError;
 
-/// Events a worker may take: waiting and due, or held under a lease (which counts
-/// only if the lease has expired: the claim checks the lease table).
-// The literal `status IN (…)` lets SQLite use the partial indexes (`inbox_waiting`,
-// `inbox_by_conversation`), whose WHERE clause it must see implied: without it every
+/// Events a worker may take from the conversation it has just leased: waiting and
+/// due, or still marked leased under a lease that ran out (nobody else holds the
+/// conversation: that is what the claim checked).
+// The literal `status IN (…)` lets SQLite use the partial index
+// `inbox_by_conversation`, whose WHERE clause it must see implied: without it every
 // claim scanned the whole inbox, done events included, and slowed as the inbox grew.
 const CLAIMABLE: &str = "status IN ('pending', 'leased') AND ((status = 'pending' AND available_at <= :now) OR status = 'leased')";
 

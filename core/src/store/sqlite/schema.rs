@@ -145,11 +145,13 @@ const MIGRATIONS: &[&str] = &[
         doc     TEXT NOT NULL
     );
     ",
-    // 3: claims look among the waiting events only, which this index holds whole;
-    // leases that ran out are found by their expiry.
+    // 3: claims look among the waiting events only, which this index holds whole
+    // (the one of waiting and leased events it replaces is no longer read); leases
+    // that ran out are found by their expiry.
     r"
     CREATE INDEX inbox_pending ON inbox (occurred_at, key, conversation, available_at)
         WHERE status = 'pending';
+    DROP INDEX inbox_waiting;
     CREATE INDEX inbox_leases_by_expiry ON inbox_leases (lease_until);
     ",
 ];
