@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use closer_core::config::Config;
+use closer_tests::owner::Owner;
 use closer_tests::{Closerd, mongodb, run_closerd, test_config, unique_name, write_file};
 use serde_json::{Value, json};
 
@@ -39,6 +40,46 @@ async fn sigterm_shuts_down_cleanly_with_status_0() {
     let status = daemon.wait(Duration::from_secs(10)).await;
     assert!(status.success(), "exit status {status:?}:\n{}", daemon.stderr());
     assert!(daemon.stderr().contains("stopped cleanly"), "{}", daemon.stderr());
+}
+
+/// A counter's value in Prometheus text (one without labels).
+fn counter(metrics: &str, name: &str) -> Option<f64> {
+    metrics.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_show_how_many_sqlite_writes_share_a_commit() {
+    let daemon = Closerd::start().await;
+    let metrics = || async {
+        let response = daemon.http().get(daemon.url("/metrics")).send().await.expect("GET /metrics");
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("text")
+    };
+
+    // An owner, then twenty campaigns created at once: a write each.
+    let owner = Owner::register(&daemon, "owner@shop.example").await;
+    let mid = metrics().await;
+    let (transactions, writes) =
+        (counter(&mid, "closer_sqlite_transactions_total"), counter(&mid, "closer_sqlite_writes_total"));
+    let campaigns = (0..20).map(|n| {
+        let body = json!({
+            "name": format!("Campaign {n}"),
+            "product": { "name": "Phone case", "price": { "amount_minor": 1_999, "currency": "USD" } },
+        });
+        let owner = &owner;
+        async move { owner.call("POST", "/api/v1/campaigns", Some(body)).await }
+    });
+    for created in futures_util::future::join_all(campaigns).await {
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    let after = metrics().await;
+    let added = |name: &str, was: Option<f64>| counter(&after, name).unwrap_or(0.0) - was.unwrap_or(0.0);
+    let (transactions, writes) = (
+        added("closer_sqlite_transactions_total", transactions),
+        added("closer_sqlite_writes_total", writes),
+    );
+    assert!(writes >= 20.0, "a write per campaign: {writes}\n{after}");
+    assert!((1.0..=writes).contains(&transactions), "{transactions} transactions for {writes} writes");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! `/metrics` in Prometheus text: requests by route and status, their latency, live
-//! WebSocket clients, store errors. One process-wide recorder, as the `metrics` crate
-//! has; routers built later in the same process (tests) share it.
+//! WebSocket clients, store errors, the SQLite writer's transactions and writes. One
+//! process-wide recorder, as the `metrics` crate has; routers built later in the same
+//! process (tests) share it.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -41,6 +42,14 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
             );
             metrics::describe_gauge!(WEBSOCKET_CLIENTS, "Consoles connected to the live event stream");
             metrics::describe_counter!(STORE_ERRORS, "Store operations that failed, by kind");
+            metrics::describe_counter!(
+                closer_core::store::sqlite::TRANSACTIONS_METRIC,
+                "SQLite transactions committed (or lost) by the one writer"
+            );
+            metrics::describe_counter!(
+                closer_core::store::sqlite::WRITES_METRIC,
+                "SQLite writes run by the writer; over the transactions, how many share a commit"
+            );
             metrics::describe_counter!(
                 WEBHOOK_EVENTS,
                 "Platform webhook events by outcome (stored, duplicate, unknown_page, unreadable, bad_signature)"

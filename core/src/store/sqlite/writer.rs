@@ -31,6 +31,10 @@ use crate::store::{Result, StoreError};
 /// caller waits behind a very long group.
 const MAX_GROUP: usize = 512;
 
+/// Counters for `/metrics`: their ratio is how many writes share a commit.
+pub const TRANSACTIONS_METRIC: &str = "closer_sqlite_transactions_total";
+pub const WRITES_METRIC: &str = "closer_sqlite_writes_total";
+
 /// A write waiting for the writer: run in a group, or refused when the group is lost
 /// before its turn.
 trait Job: Send {
@@ -150,6 +154,8 @@ fn run(conn: &Connection, waiting: &Receiver<(Lane, Box<dyn Job>)>) {
             }
             queue.take(waiting);
         }
+        metrics::counter!(WRITES_METRIC).increment(group.len() as u64);
+        metrics::counter!(TRANSACTIONS_METRIC).increment(1);
         group.commit();
     }
 }
