@@ -153,6 +153,9 @@ install_mongod() {
 #                        is not (yet) primary, 1 if nothing answers
 #   init PORT TIMEOUT    replSetInitiate (already initiated is fine), then wait for primary
 #   freeport             print a free TCP port on 127.0.0.1
+#   sweep PORT AGE       drop the tests' databases (closer_<what>_<pid>_<unix ns>, or
+#                        closer_<what>_<uuid v7>) older than AGE seconds: a test that
+#                        failed, or was killed, leaves its database behind
 # It ends with os._exit: a plain exit waits ~0.5 s for pymongo's monitor threads.
 read -r -d '' PY_HELPER <<'PYEOF' || true
 import os, socket, sys, time
@@ -189,6 +192,25 @@ elif cmd == "probe":
     except PyMongoError:
         finish(1)
     finish(0 if primary else 2)
+elif cmd == "sweep":
+    import re
+    from pymongo.errors import PyMongoError
+    port, age = sys.argv[2], float(sys.argv[3])
+    by_nanos = re.compile(r"^closer_[a-z0-9_]+_[0-9]+_([0-9]{16,20})$")
+    by_uuid = re.compile(r"^closer_[a-z0-9_]+_([0-9a-f]{12})7[0-9a-f]{19}$")
+    cutoff_ms = (time.time() - age) * 1000
+    dropped = 0
+    try:
+        with client(port, 5000) as c:
+            for name in c.list_database_names():
+                nanos, uuid = by_nanos.match(name), by_uuid.match(name)
+                born_ms = int(nanos.group(1)) / 1e6 if nanos else int(uuid.group(1), 16) if uuid else None
+                if born_ms is not None and born_ms < cutoff_ms:
+                    c.drop_database(name)
+                    dropped += 1
+    except PyMongoError as e:
+        finish(1, "could not sweep old test databases: %s" % e)
+    finish(0, "dropped %d test database(s) older than %gs" % (dropped, age) if dropped else None)
 elif cmd == "init":
     from pymongo.errors import OperationFailure, PyMongoError
     port, timeout = sys.argv[2], float(sys.argv[3])
@@ -342,6 +364,8 @@ cmd_start() {
         helper probe "$port" || rc=$?
         if ((rc == 0)); then
             say "reusing mongod already running on 127.0.0.1:$port (pid $pid)"
+            # Runs of an hour ago are over: what their tests left behind goes.
+            helper sweep "$port" 3600 >&2 || say "old test databases are left in place"
             uri_for_port "$port"
             return 0
         elif ((rc == 2)); then
