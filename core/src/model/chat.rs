@@ -307,6 +307,17 @@ impl Chat {
     pub fn cursor(&self) -> Cursor {
         Cursor { at: self.last_activity_at, id: self.id.to_string() }
     }
+
+    /// What storing `message` in it does to the chat: one more message, and its
+    /// times moved forward only (platforms deliver out of order).
+    pub fn count_message(&mut self, message: &Message) {
+        self.message_count += 1;
+        self.last_activity_at = self.last_activity_at.max(message.sent_at);
+        if message.sender == Sender::Customer {
+            self.last_customer_message_at = self.last_customer_message_at.max(Some(message.sent_at));
+        }
+        self.updated_at = self.updated_at.max(message.sent_at);
+    }
 }
 
 /// Who wrote a message.

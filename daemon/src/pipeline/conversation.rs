@@ -42,8 +42,8 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
     }
     // The answers are per chat; one conversation is one chat, but be exact about it.
     while let Some(first) = to_answer.first() {
-        let chat = first.chat_id;
-        let (same, rest): (Vec<_>, Vec<_>) = to_answer.into_iter().partition(|i| i.chat_id == chat);
+        let chat = first.chat.id;
+        let (same, rest): (Vec<_>, Vec<_>) = to_answer.into_iter().partition(|i| i.chat.id == chat);
         to_answer = rest;
         let keys: Vec<String> = same.iter().map(|i| i.key.clone()).collect();
         match reply::answer(state, same).await {
@@ -218,10 +218,7 @@ async fn customer_message(
     let message = match state.store.append_message(&message).await {
         Ok(()) => {
             // What the store just did to the chat, so that answering need not ask.
-            chat.message_count += 1;
-            chat.last_customer_message_at = chat.last_customer_message_at.max(Some(message.sent_at));
-            chat.last_activity_at = chat.last_activity_at.max(message.sent_at);
-            chat.updated_at = chat.updated_at.max(message.sent_at);
+            chat.count_message(&message);
             state.events.publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
             // A chat's first message starts its conversation: counted together.
             let received = Metrics {
@@ -247,9 +244,7 @@ async fn customer_message(
     }
     Ok(Applied::Answer(Box::new(Incoming {
         key: event.key.clone(),
-        chat_id: chat.id,
         chat,
-        tenant,
         text: message.text,
         has_attachments: !message.attachments.is_empty(),
         quick_reply_payload: match &item.event {

@@ -14,8 +14,8 @@ use closer_core::ai::{AiError, Conversation, Reply, Turn};
 use closer_core::events::Event;
 use closer_core::lead::Signal;
 use closer_core::model::{
-    CampaignStats, Chat, ChatId, ChatMode, ChatStatus, ChatUpdate, DeliveryState, Message, MessageId,
-    Metrics, Sender, Timestamp, UserId,
+    CampaignStats, Chat, ChatMode, ChatStatus, ChatUpdate, DeliveryState, Message, MessageId, Metrics,
+    Sender, Timestamp, UserId,
 };
 use closer_core::platform::{
     Channel, MessagingType, OutgoingMessage, SendError, SendFailure, SenderAction, fit_quick_replies,
@@ -59,10 +59,8 @@ pub enum Answered {
 pub struct Incoming {
     /// Its inbox event.
     pub key: String,
-    pub chat_id: ChatId,
     /// The chat as it was once this message was stored.
     pub chat: Chat,
-    pub tenant: UserId,
     pub text: String,
     pub has_attachments: bool,
     /// The quick reply or button the customer tapped.
@@ -74,7 +72,7 @@ pub struct Incoming {
 /// Answers the customer's new messages of one chat, once.
 pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answered, AppError> {
     let Some(first) = incoming.first() else { return Ok(Answered::Done) };
-    let (tenant, chat_id) = (first.tenant, first.chat_id);
+    let (tenant, chat_id) = (first.chat.user_id, first.chat.id);
 
     // Work taken again: the messages up to the last one already answered are done,
     // once that reply's parts have all gone out.

@@ -33,8 +33,6 @@ pub(super) struct Batches {
     pub increments: Batcher<super::counters::Increment, bool>,
     /// New messages; `false`: stored already.
     pub messages: Batcher<Document, bool>,
-    /// A chat's counters and times as a message is appended; `false`: no such chat.
-    pub chat_counters: Batcher<KeyedUpdate, bool>,
     /// Messages' delivery states; `false`: no such message.
     pub deliveries: Batcher<KeyedUpdate, bool>,
     /// Campaigns' stats (summed per campaign); `false`: no such campaign.
@@ -43,7 +41,8 @@ pub(super) struct Batches {
     pub endings: Batcher<super::inbox::Ending, bool>,
     /// Lease documents of conversations whose last event ended.
     pub lease_ends: Batcher<Document, ()>,
-    /// Chats' fields set (mode, lead, status…); `false`: no such chat.
+    /// Chats' fields set (mode, lead, status…) and their counters moved as messages
+    /// are appended; `false`: no such chat.
     pub chat_updates: Batcher<KeyedUpdate, bool>,
     /// Customers' chats found or created (upserts).
     pub chat_opens: Batcher<Document, super::chats::Opened>,

@@ -1,5 +1,7 @@
 //! Chats: atomic find-or-create, partial updates, the filtered listing.
 
+use std::collections::HashMap;
+
 use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ReturnDocument;
@@ -111,15 +113,16 @@ pub(super) async fn get_chat(
         let ids: Vec<String> = wanted.iter().map(|(_, id)| id.to_string()).collect();
         let found: Vec<Document> =
             c.chats.find(doc! { "_id": { "$in": ids } }).await.db()?.try_collect().await.db()?;
-        let owned_by = |doc: &Document, id: &str, tenant: &str| {
-            doc.get_str("_id").is_ok_and(|found| found == id)
-                && doc.get_str("user_id").is_ok_and(|owner| owner == tenant)
-        };
+        // Each chat is answered only to its own business.
+        let by_owner_and_id: HashMap<(&str, &str), &Document> = found
+            .iter()
+            .filter_map(|doc| Some(((doc.get_str("user_id").ok()?, doc.get_str("_id").ok()?), doc)))
+            .collect();
         Ok(wanted
             .iter()
             .map(|(tenant, id)| {
-                let (id, tenant) = (id.to_string(), tenant.to_string());
-                Ok(found.iter().find(|doc| owned_by(doc, &id, &tenant)).cloned())
+                let key = (tenant.to_string(), id.to_string());
+                Ok(by_owner_and_id.get(&(key.0.as_str(), key.1.as_str())).map(|doc| (*doc).clone()))
             })
             .collect())
     };
@@ -158,12 +161,22 @@ pub(super) async fn update_chat(
             set.insert(field, new);
         }
     }
-    let together =
-        |updates: Vec<KeyedUpdate>| async move { statements::update_by_key(&c.db, &c.chats, updates).await };
-    if !batches.chat_updates.write((owned(tenant, id), doc! { "$set": set }), together).await? {
+    if !write(c, &batches.chat_updates, (owned(tenant, id), doc! { "$set": set })).await? {
         return Err(StoreError::not_found("chat"));
     }
     get_chat(c, &batches.chat_reads, tenant, id).await
+}
+
+/// Applies `update` to the chat its filter finds (by id and business), in one command
+/// with the updates of other chats waiting meanwhile; `false`: no such chat.
+pub(super) async fn write(
+    c: &Collections,
+    updates: &Batcher<KeyedUpdate, bool>,
+    update: KeyedUpdate,
+) -> Result<bool> {
+    let together =
+        |updates: Vec<KeyedUpdate>| async move { statements::update_by_key(&c.db, &c.chats, updates).await };
+    updates.write(update, together).await
 }
 
 pub(super) async fn convert_chat(

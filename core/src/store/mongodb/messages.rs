@@ -6,7 +6,7 @@ use mongodb::bson::{Bson, Document, doc};
 
 use super::Collections;
 use super::batch::{Batcher, Batches, KeyedUpdate};
-use super::chats::owned;
+use super::chats::{self, owned};
 use super::codec::{DriverResult, count, decode, encode, value};
 use super::statements;
 use crate::model::{ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, UserId};
@@ -32,10 +32,8 @@ pub(super) async fn append_message(c: &Collections, batches: &Batches, message: 
         Ok(outcome.answers(count, true, false))
     };
     let counters = (chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max });
-    let update_together =
-        |updates: Vec<KeyedUpdate>| async move { statements::update_by_key(&c.db, &c.chats, updates).await };
     let (moved, inserted) = tokio::join!(
-        batches.chat_counters.write(counters, update_together),
+        chats::write(c, &batches.chat_updates, counters),
         batches.messages.write(record, insert_together),
     );
     let moved = moved?;

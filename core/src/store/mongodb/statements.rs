@@ -15,7 +15,7 @@ use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::{Collection, Database};
 
-use super::codec::{DUPLICATE_KEY, from_driver};
+use super::codec::{DUPLICATE_KEY, DriverResult};
 use crate::store::{Result, StoreError};
 
 /// What the server said about a list of statements.
@@ -52,9 +52,15 @@ impl Outcome {
         self.upserted.contains(&index)
     }
 
-    /// Documents matched (or deleted) by all statements together.
-    pub(super) fn matched(&self) -> u64 {
-        self.matched
+    /// The failure of each of `count` statements (or `None`), and whether every one
+    /// that did not fail matched a document. The server counts matches for the whole
+    /// command only: when the count is that of the statements that went through, each
+    /// of them matched; otherwise the caller must find out which did not.
+    pub(super) fn failures(&self, count: usize) -> (Vec<Option<StoreError>>, bool) {
+        let failures: Vec<Option<StoreError>> = (0..count).map(|index| self.failure(index)).collect();
+        let succeeded = failures.iter().filter(|failure| failure.is_none()).count();
+        let all_matched = usize::try_from(self.matched).ok() == Some(succeeded);
+        (failures, all_matched)
     }
 
     /// Statement `index`'s failure, a duplicate key as a conflict.
@@ -96,20 +102,18 @@ pub(super) async fn update_by_key(
     let filters: Vec<Document> = statements.iter().map(|(filter, _)| filter.clone()).collect();
     let updates: Vec<Document> = statements.into_iter().map(|(q, u)| doc! { "q": q, "u": u }).collect();
     let count = updates.len();
-    let outcome = update(db, collection, updates).await?;
-    let failures: Vec<Option<StoreError>> = (0..count).map(|index| outcome.failure(index)).collect();
-    let succeeded = failures.iter().filter(|failure| failure.is_none()).count();
-    let found: Option<Vec<Bson>> = if usize::try_from(outcome.matched()).ok() == Some(succeeded) {
+    let (failures, all_matched) = update(db, collection, updates).await?.failures(count);
+    let found: Option<Vec<Bson>> = if all_matched {
         None
     } else {
         let existing: Vec<Document> = collection
             .find(doc! { "$or": filters.clone() })
             .projection(doc! { "_id": 1 })
             .await
-            .map_err(|e| from_driver(&e))?
+            .db()?
             .try_collect()
             .await
-            .map_err(|e| from_driver(&e))?;
+            .db()?;
         Some(existing.into_iter().filter_map(|doc| doc.get("_id").cloned()).collect())
     };
     Ok(failures
@@ -143,7 +147,7 @@ pub(super) async fn delete(
 }
 
 async fn run(db: &Database, command: Document) -> Result<Outcome> {
-    let reply = db.run_command(command).await.map_err(|e| from_driver(&e))?;
+    let reply = db.run_command(command).await.db()?;
     if let Ok(concern) = reply.get_document("writeConcernError") {
         // Written, but not as durably as asked: the callers cannot count on it.
         return Err(StoreError::Unavailable(format!(

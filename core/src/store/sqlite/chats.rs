@@ -6,7 +6,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use super::{Result, conflict_as, doc_of, docs_of, found, to_json};
 use crate::model::{
     Chat, ChatId, ChatQuery, ChatUpdate, Cursor, DeliveryState, Message, MessageId, MessageQuery, NewChat,
-    Page, Sender, UserId,
+    Page, UserId,
 };
 
 pub(super) fn find_or_create_chat(conn: &Connection, new: NewChat) -> Result<(Chat, bool)> {
@@ -133,13 +133,7 @@ pub(super) fn append_message(conn: &Connection, message: &Message) -> Result<()>
         to_json(message)?
     ])
     .map_err(|e| conflict_as(e, "this message is stored already"))?;
-    chat.message_count += 1;
-    // Platforms deliver out of order: the times only move forward.
-    chat.last_activity_at = chat.last_activity_at.max(message.sent_at);
-    if message.sender == Sender::Customer {
-        chat.last_customer_message_at = chat.last_customer_message_at.max(Some(message.sent_at));
-    }
-    chat.updated_at = chat.updated_at.max(message.sent_at);
+    chat.count_message(message);
     save(conn, &chat)?;
     Ok(())
 }

@@ -247,17 +247,18 @@ async fn candidates(c: &Collections, now: &Bson, window: usize) -> Result<Vec<Ca
         .await
         .db()?;
     let mut candidates: Vec<Candidate> = Vec::new();
+    let mut by_conversation: HashMap<String, usize> = HashMap::new();
     for event in oldest {
         let (Ok(key), Ok(conversation)) = (event.get_str("_id"), event.get_str("conversation")) else {
             return Err(StoreError::Corrupt(format!(
                 "an inbox event's key or conversation is not text: {event}"
             )));
         };
-        match candidates.iter_mut().find(|c| c.conversation == conversation) {
-            Some(candidate) => candidate.keys.push(key.to_owned()),
-            None => candidates
-                .push(Candidate { conversation: conversation.to_owned(), keys: vec![key.to_owned()] }),
-        }
+        let index = *by_conversation.entry(conversation.to_owned()).or_insert_with(|| {
+            candidates.push(Candidate { conversation: conversation.to_owned(), keys: Vec::new() });
+            candidates.len() - 1
+        });
+        candidates[index].keys.push(key.to_owned());
     }
     Ok(candidates)
 }

@@ -204,10 +204,9 @@ async fn end_events(c: &Collections, endings: Vec<Ending>) -> Result<Vec<Result<
         set.insert(ENDED_BY, mark.as_str());
         statements.push(doc! { "q": held(*lease, key)?, "u": { "$set": set } });
     }
-    let outcome = statements::update(&c.db, &c.inbox, statements).await?;
-    let failures: Vec<Option<StoreError>> = (0..endings.len()).map(|index| outcome.failure(index)).collect();
-    let succeeded = failures.iter().filter(|failure| failure.is_none()).count();
-    if usize::try_from(outcome.matched()).ok() == Some(succeeded) {
+    let (failures, all_matched) =
+        statements::update(&c.db, &c.inbox, statements).await?.failures(endings.len());
+    if all_matched {
         return Ok(failures.into_iter().map(|failure| failure.map_or(Ok(true), Err)).collect());
     }
     let keys: Vec<&str> = endings.iter().map(|(key, _, _)| key.as_str()).collect();
