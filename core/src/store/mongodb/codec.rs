@@ -6,7 +6,9 @@
 //! would become binary there, while everywhere else (filters, other backends, the
 //! wire) ids are strings.
 
-use mongodb::bson::{self, Bson, Document};
+use futures_util::TryStreamExt;
+use mongodb::Collection;
+use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::error::{Error, ErrorKind, WriteFailure};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -93,6 +95,13 @@ pub(super) fn from_driver(e: &Error) -> StoreError {
         }
         _ => StoreError::Backend(format!("MongoDB: {message}")),
     }
+}
+
+/// The `_id`s of the documents `filter` finds (read from the index where one covers it).
+pub(super) async fn ids(collection: &Collection<Document>, filter: Document) -> Result<Vec<Bson>> {
+    let found: Vec<Document> =
+        collection.find(filter).projection(doc! { "_id": 1 }).await.db()?.try_collect().await.db()?;
+    Ok(found.into_iter().filter_map(|mut doc| doc.remove("_id")).collect())
 }
 
 /// `Result` of the driver, mapped.

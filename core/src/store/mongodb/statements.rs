@@ -11,11 +11,10 @@
 
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::{Collection, Database};
 
-use super::codec::{DUPLICATE_KEY, DriverResult};
+use super::codec::{DUPLICATE_KEY, DriverResult, ids};
 use crate::store::{Result, StoreError};
 
 /// What the server said about a list of statements.
@@ -103,19 +102,8 @@ pub(super) async fn update_by_key(
     let updates: Vec<Document> = statements.into_iter().map(|(q, u)| doc! { "q": q, "u": u }).collect();
     let count = updates.len();
     let (failures, all_matched) = update(db, collection, updates).await?.failures(count);
-    let found: Option<Vec<Bson>> = if all_matched {
-        None
-    } else {
-        let existing: Vec<Document> = collection
-            .find(doc! { "$or": filters.clone() })
-            .projection(doc! { "_id": 1 })
-            .await
-            .db()?
-            .try_collect()
-            .await
-            .db()?;
-        Some(existing.into_iter().filter_map(|doc| doc.get("_id").cloned()).collect())
-    };
+    let found: Option<Vec<Bson>> =
+        if all_matched { None } else { Some(ids(collection, doc! { "$or": filters.clone() }).await?) };
     Ok(failures
         .into_iter()
         .zip(filters)

@@ -23,7 +23,7 @@ use super::{claimable, expiry};
 use crate::model::{InboxClaim, InboxEvent, InboxStatus, LeaseId, Timestamp};
 use crate::store::mongodb::Collections;
 use crate::store::mongodb::batch::Batcher;
-use crate::store::mongodb::codec::{DriverResult, count, decode, value};
+use crate::store::mongodb::codec::{DriverResult, count, decode, ids, value};
 use crate::store::mongodb::indexes::CLAIM_WINDOW;
 use crate::store::mongodb::statements;
 use crate::store::{Result, StoreError};
@@ -222,16 +222,7 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(HashMap<usize, Inb
 /// and a conversation held through a flood of its own events is left out by the query,
 /// not read and skipped.
 async fn candidates(c: &Collections, now: &Bson, window: usize) -> Result<Vec<Candidate>> {
-    let live: Vec<Document> = c
-        .inbox_leases
-        .find(doc! { "lease_until": { "$gt": now.clone() } })
-        .projection(doc! { "_id": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
-    let held: Vec<Bson> = live.into_iter().filter_map(|lease| lease.get("_id").cloned()).collect();
+    let held = ids(&c.inbox_leases, doc! { "lease_until": { "$gt": now.clone() } }).await?;
     let mut waiting = claimable(now)?;
     waiting.insert("conversation", doc! { "$nin": held });
     let oldest: Vec<Document> = c
