@@ -65,6 +65,10 @@ pub struct PipelineConfig {
     /// When the AI takes a chat back, tell the customer they are talking to an
     /// automated assistant again (the law asks for it in some places).
     pub disclose_bot_on_release: bool,
+    /// Days a handled webhook event is kept, so that the platform delivering it again
+    /// is recognised (Messenger retries for hours); then it is forgotten. The chats
+    /// and their messages are not touched. 0: kept for good.
+    pub inbox_retention_days: u64,
 }
 
 impl Default for PipelineConfig {
@@ -76,6 +80,7 @@ impl Default for PipelineConfig {
             history_messages: 20,
             handback_after_minutes: 0,
             disclose_bot_on_release: true,
+            inbox_retention_days: 7,
         }
     }
 }

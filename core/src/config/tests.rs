@@ -213,7 +213,7 @@ fn store_urls_must_use_a_known_scheme() {
 
 #[test]
 fn other_values_are_checked() {
-    let cases: [(&str, &str); 7] = [
+    let cases: [(&str, &str); 8] = [
         ("[facebook]\ngraph_api_base = \"graph.facebook.com\"\n", "facebook.graph_api_base"),
         ("[facebook]\ngraph_api_version = \"21\"\n", "facebook.graph_api_version"),
         ("[ai]\nbase_url = \"ftp://x\"\n", "ai.base_url"),
@@ -221,6 +221,7 @@ fn other_values_are_checked() {
         ("[ai]\nprovider = \"openai\"\n", "ai.api_key"),
         ("[log]\nlevel = \"infoo\"\n", "log.level"),
         ("[log]\nlevel = \"closer=loud\"\n", "log.level"),
+        ("[pipeline]\ninbox_retention_days = 100000\n", "pipeline.inbox_retention_days"),
     ];
     for (text, key) in cases {
         let error = load_text(text).unwrap_err();

@@ -49,6 +49,12 @@ impl Config {
         if !(1..=200).contains(&self.pipeline.history_messages) {
             return Err(ConfigError::invalid("pipeline.history_messages", "must be between 1 and 200"));
         }
+        if self.pipeline.inbox_retention_days > 3650 {
+            return Err(ConfigError::invalid(
+                "pipeline.inbox_retention_days",
+                "must be between 1 and 3650 (ten years), or 0 to keep handled events for good",
+            ));
+        }
         if self.lead.qualify_at > 100 {
             return Err(ConfigError::invalid("lead.qualify_at", "must be between 0 and 100"));
         }

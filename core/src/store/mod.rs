@@ -252,6 +252,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// error): the events still leased wait again. A lease already ended is no error.
     async fn inbox_release(&self, lease: LeaseId) -> Result<()>;
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent>;
+    /// Forgets up to `limit` handled (`Done`) events that were last due before
+    /// `before` (received then, or retried then), oldest first; says how many.
+    /// Waiting, held and failed events stay. A forgotten event delivered again would
+    /// be taken as new, so `before` must lie well behind the platforms' redeliveries.
+    async fn inbox_forget_handled(&self, before: Timestamp, limit: usize) -> Result<usize>;
 
     // ── Analytics ───────────────────────────────────────────────────────────────
 

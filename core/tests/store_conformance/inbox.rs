@@ -249,3 +249,51 @@ pub async fn release_returns_unfinished_events(store: Arc<dyn Store>) {
     assert_eq!(keys(&next), ["m2", "m3"]);
     assert!(matches!(store.inbox_complete(claim.lease, "facebook:m2").await, Err(StoreError::Conflict(_))));
 }
+
+pub async fn handled_events_are_forgotten_after_a_while(store: Arc<dyn Store>) {
+    const DAY: Duration = Duration::from_hours(24);
+    let received = |key: &str, at: Timestamp| NewInboxEvent { received_at: at, ..event(key, key, at) };
+    for key in ["old_1", "old_2", "old_3", "given_up"] {
+        store.inbox_enqueue(&received(key, t0())).await.expect("enqueue");
+    }
+    store.inbox_enqueue(&received("recent", t0() + DAY * 8)).await.expect("enqueue");
+    // Received long ago, and still waiting: its conversation's turn comes last.
+    let waiting = NewInboxEvent { occurred_at: t0() + DAY * 9, ..received("waiting", t0()) };
+    store.inbox_enqueue(&waiting).await.expect("enqueue");
+    for _ in 0..5 {
+        let claim = store.inbox_claim("w1", t0() + DAY * 8, LEASE, 10).await.expect("claim").expect("work");
+        let [event] = &claim.events[..] else { panic!("one event per conversation: {:?}", keys(&claim)) };
+        match event.key.as_str() {
+            "facebook:given_up" => store.inbox_fail(claim.lease, &event.key, "cannot parse", None).await,
+            _ => store.inbox_complete(claim.lease, &event.key).await,
+        }
+        .expect("end");
+    }
+    let handled = |key: &str| {
+        let store = Arc::clone(&store);
+        let key = format!("facebook:{key}");
+        async move { store.inbox_get(&key).await.map(|e| e.status) }
+    };
+    let done_at_first: Vec<_> = ["old_1", "old_2", "old_3", "recent"].map(handled).into_iter().collect();
+    for status in futures_util::future::join_all(done_at_first).await {
+        assert_eq!(status.expect("handled"), InboxStatus::Done);
+    }
+
+    // A week after: the three old handled events go, a bite at a time.
+    let week_ago = t0() + DAY;
+    assert_eq!(store.inbox_forget_handled(week_ago, 2).await.expect("forget"), 2);
+    assert_eq!(store.inbox_forget_handled(week_ago, 2).await.expect("forget"), 1);
+    assert_eq!(store.inbox_forget_handled(week_ago, 2).await.expect("forget"), 0);
+    for key in ["old_1", "old_2", "old_3"] {
+        assert!(matches!(handled(key).await, Err(StoreError::NotFound { .. })), "{key} is forgotten");
+    }
+    assert_eq!(handled("given_up").await.expect("kept"), InboxStatus::Failed, "failures stay to be seen");
+    assert_eq!(handled("waiting").await.expect("kept"), InboxStatus::Pending, "waiting work is never lost");
+    assert_eq!(handled("recent").await.expect("kept"), InboxStatus::Done, "recent events still deduplicate");
+    assert_eq!(
+        store.inbox_enqueue(&received("recent", t0() + DAY * 8)).await.expect("again"),
+        Enqueued::Duplicate
+    );
+    let next = store.inbox_claim("w2", t0() + DAY * 8, LEASE, 10).await.expect("claim").expect("work");
+    assert_eq!(keys(&next), ["waiting"]);
+}

@@ -76,6 +76,7 @@ conformance! {
     inbox::an_expired_lease_is_reclaimed,
     inbox::failures_retry_later_or_give_up,
     inbox::release_returns_unfinished_events,
+    inbox::handled_events_are_forgotten_after_a_while,
     analytics::increments_land_in_their_day_and_hour,
     analytics::concurrent_increments_are_all_counted,
     analytics::queries_filter_by_range_campaign_and_platform,

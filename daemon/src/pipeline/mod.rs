@@ -22,6 +22,7 @@
 
 mod channels;
 mod conversation;
+mod housekeeping;
 pub mod item;
 mod reply;
 pub mod sandbox;
@@ -37,6 +38,7 @@ use tokio::task::JoinSet;
 
 pub use channels::channel_for;
 pub use conversation::count;
+pub use housekeeping::forget_handled;
 pub use reply::{check_owner_can_send, send_by_hand, tell_back_with_the_assistant, window_for_owner};
 
 use crate::state::AppState;
@@ -82,13 +84,15 @@ impl Pipeline {
     }
 }
 
-/// Starts the workers; they stop taking work when `stop` turns true and finish what
-/// they hold. The returned set completes when all have stopped.
+/// Starts the workers, and the housekeeping beside them; they stop taking work when
+/// `stop` turns true and finish what they hold. The returned set completes when all
+/// have stopped.
 pub fn start(state: &AppState, stop: &watch::Receiver<bool>) -> JoinSet<()> {
     let mut workers = JoinSet::new();
     for n in 0..state.pipeline.config.workers {
         workers.spawn(worker::run(state.clone(), n, stop.clone()));
     }
+    workers.spawn(housekeeping::run(state.clone(), stop.clone()));
     tracing::info!(workers = state.pipeline.config.workers, "pipeline started");
     workers
 }

@@ -26,4 +26,5 @@ mod openapi;
 mod operations;
 mod pipeline_ai;
 mod pipeline_handback;
+mod pipeline_housekeeping;
 mod tenant_isolation;

@@ -449,6 +449,10 @@ impl Store for CachedStore {
         self.inner.inbox_get(key).await
     }
 
+    async fn inbox_forget_handled(&self, before: Timestamp, limit: usize) -> Result<usize> {
+        self.inner.inbox_forget_handled(before, limit).await
+    }
+
     // ── Analytics ───────────────────────────────────────────────────────────────
 
     async fn record_analytics(

@@ -415,6 +415,10 @@ impl Store for MongoStore {
         inbox::get(&self.c, key).await
     }
 
+    async fn inbox_forget_handled(&self, before: Timestamp, limit: usize) -> Result<usize> {
+        inbox::forget_handled(&self.c, before, limit).await
+    }
+
     async fn record_analytics(
         &self,
         tenant: UserId,

@@ -639,6 +639,10 @@ impl Store for SqliteStore {
         self.read(move |conn| inbox::get(conn, &key)).await
     }
 
+    async fn inbox_forget_handled(&self, before: Timestamp, limit: usize) -> Result<usize> {
+        self.write(move |conn| inbox::forget_handled(conn, before, limit)).await
+    }
+
     async fn record_analytics(
         &self,
         tenant: UserId,

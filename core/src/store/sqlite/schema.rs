@@ -154,6 +154,10 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX inbox_waiting;
     CREATE INDEX inbox_leases_by_expiry ON inbox_leases (lease_until);
     ",
+    // 4: handled events are forgotten after a while, the oldest first.
+    r"
+    CREATE INDEX inbox_handled ON inbox (available_at) WHERE status = 'done';
+    ",
 ];
 
 /// Brings the database up to the latest schema. Refuses a database written by a newer

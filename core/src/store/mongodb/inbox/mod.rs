@@ -257,6 +257,31 @@ pub(super) async fn release(c: &Collections, book: &LeaseBook, lease: LeaseId) -
     Ok(())
 }
 
+/// The oldest handled events' ids first, then those of them still handled: a bite
+/// at a time, through the index of status and due time.
+pub(super) async fn forget_handled(c: &Collections, before: Timestamp, limit: usize) -> Result<usize> {
+    let handled = doc! { "status": value(&InboxStatus::Done)?, "available_at": { "$lt": value(&before)? } };
+    let oldest: Vec<Document> = c
+        .inbox
+        .find(handled.clone())
+        .sort(doc! { "status": 1, "available_at": 1 })
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .projection(doc! { "_id": 1 })
+        .await
+        .db()?
+        .try_collect()
+        .await
+        .db()?;
+    let ids: Vec<Bson> = oldest.into_iter().filter_map(|mut event| event.remove("_id")).collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut these = handled;
+    these.insert("_id", doc! { "$in": ids });
+    let deleted = c.inbox.delete_many(these).await.db()?;
+    Ok(usize::try_from(deleted.deleted_count).unwrap_or(usize::MAX))
+}
+
 pub(super) async fn get(c: &Collections, key: &str) -> Result<InboxEvent> {
     let found = c.inbox.find_one(doc! { "_id": key }).await.db()?;
     decode(found.ok_or(StoreError::not_found("inbox event"))?, "key")
