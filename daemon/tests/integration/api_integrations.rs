@@ -44,7 +44,7 @@ impl Setup {
         let settings = Settings { graph_api_base: base.to_owned(), ..Settings::default() };
         let mut state =
             AppState::new(Arc::clone(&self.app.cache), Arc::new(self.app.clock.clone()), settings);
-        state.graph = state.graph.with_timeout(GRAPH_TIMEOUT);
+        state.graph = state.graph.clone().with_timeout(GRAPH_TIMEOUT);
         self.app.state = state;
     }
 
