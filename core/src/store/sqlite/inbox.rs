@@ -19,20 +19,45 @@ use crate::store::StoreError;
 // claim scanned the whole inbox, done events included, and slowed as the inbox grew.
 const CLAIMABLE: &str = "status IN ('pending', 'leased') AND ((status = 'pending' AND available_at <= :now) OR status = 'leased')";
 
-pub(super) fn enqueue(conn: &Connection, event: &NewInboxEvent) -> Result<Enqueued> {
+/// A new event as its row's values.
+pub(super) struct NewRow {
+    key: String,
+    user_id: String,
+    platform: &'static str,
+    conversation: String,
+    occurred_at: i64,
+    received_at: i64,
+    payload: String,
+}
+
+impl NewRow {
+    pub(super) fn encode(event: &NewInboxEvent) -> Result<Self> {
+        Ok(Self {
+            key: event.key.clone(),
+            user_id: event.user_id.to_string(),
+            platform: event.platform.as_str(),
+            conversation: event.conversation.clone(),
+            occurred_at: event.occurred_at.as_millis(),
+            received_at: event.received_at.as_millis(),
+            payload: to_json(&event.payload)?,
+        })
+    }
+}
+
+pub(super) fn enqueue(conn: &Connection, row: &NewRow) -> Result<Enqueued> {
     let inserted = conn
         .prepare_cached(
             "INSERT INTO inbox (key, user_id, platform, conversation, occurred_at, received_at, payload, status, \
              available_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?6) ON CONFLICT (key) DO NOTHING",
         )?
         .execute(params![
-            event.key,
-            event.user_id.to_string(),
-            event.platform.as_str(),
-            event.conversation,
-            event.occurred_at.as_millis(),
-            event.received_at.as_millis(),
-            to_json(&event.payload)?
+            row.key,
+            row.user_id,
+            row.platform,
+            row.conversation,
+            row.occurred_at,
+            row.received_at,
+            row.payload
         ])?;
     Ok(if inserted == 1 { Enqueued::New } else { Enqueued::Duplicate })
 }

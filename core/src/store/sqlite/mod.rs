@@ -594,9 +594,10 @@ impl Store for SqliteStore {
 
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
-        let event = event.clone();
+        // Encoded here, so that the one writer thread only writes.
+        let row = inbox::NewRow::encode(event)?;
         // A platform waits for our acknowledgement, which waits for this write.
-        self.inner.writer.write(Lane::First, move |conn| inbox::enqueue(conn, &event)).await
+        self.inner.writer.write(Lane::First, move |conn| inbox::enqueue(conn, &row)).await
     }
 
     async fn inbox_claim(
