@@ -135,8 +135,16 @@ pub(super) async fn find_message_by_platform_id(
     tenant: UserId,
     platform_message_id: &str,
 ) -> Result<Option<Message>> {
-    let filter = doc! { "user_id": tenant.to_string(), "platform_message_id": platform_message_id };
+    let filter = by_platform_id(tenant, platform_message_id);
     c.messages.find_one(filter).await.db()?.map(|doc| decode(doc, "id")).transpose()
+}
+
+/// The message with the platform's id `mid`. The only index on that id is partial
+/// (messages with one), and the server uses it only for a query that says it wants
+/// one: the `$type` is that, not a check. Without it every echo, delivery and read
+/// scanned the whole collection.
+pub(super) fn by_platform_id(tenant: UserId, mid: &str) -> Document {
+    doc! { "user_id": tenant.to_string(), "platform_message_id": { "$eq": mid, "$type": "string" } }
 }
 
 pub(super) async fn set_message_delivery(

@@ -297,3 +297,29 @@ async fn batched_updates_by_key_say_which_documents_were_there() {
     );
     store.drop_database().await.expect("drop");
 }
+
+#[tokio::test]
+async fn a_message_is_found_by_its_platform_id_through_its_index() {
+    let store = fresh().await;
+    let tenant = UserId::new();
+    let messages: Vec<_> = (0..50)
+        .map(|n| doc! { "_id": format!("id_{n}"), "user_id": tenant.to_string(), "platform_message_id": format!("m_{n}") })
+        .collect();
+    store.c.messages.insert_many(messages).await.expect("insert");
+
+    let filter = super::messages::by_platform_id(tenant, "m_7");
+    let explained = store
+        .db
+        .run_command(doc! {
+            "explain": { "find": "messages", "filter": filter, "limit": 1 },
+            "verbosity": "executionStats",
+        })
+        .await
+        .expect("explain");
+    let plan = explained.get_document("queryPlanner").expect("a plan").to_string();
+    assert!(plan.contains("platform_message_unique"), "{plan}");
+    let stats = explained.get_document("executionStats").expect("stats");
+    let examined = stats.get("totalDocsExamined").and_then(mongodb::bson::Bson::as_i32);
+    assert_eq!((stats.get_i32("nReturned").ok(), examined), (Some(1), Some(1)), "{stats}");
+    store.drop_database().await.expect("drop");
+}
