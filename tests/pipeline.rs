@@ -410,6 +410,15 @@ async fn a_platform_that_keeps_failing_leaves_the_reply_failed_and_visible(mongo
     assert_eq!(attempts, 5, "retried up to the limit, then given up");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(graph.sends().len(), attempts, "never retried forever");
+
+    // One of those attempts went out after all (the platform failed after taking it):
+    // its echo, carrying our metadata, is the proof, and the reply shows as sent.
+    let reply = messages[1]["id"].as_str().expect("the reply's id");
+    let mut echo = messenger::echo(PAGE, "psid-f", "m_f_out", "", closer_tests::owner::APP_ID, now_ms());
+    echo["message"]["metadata"] = Value::from(format!("closer:{reply}"));
+    assert_eq!(post_webhook(&daemon, &messenger::bytes(&messenger::single(PAGE, echo))).await, 200);
+    transcript(&owner, "psid-f", "the reply sent after all", |m| m.len() == 2 && m[1]["delivery"] == "sent")
+        .await;
 }
 
 async fn a_message_older_than_a_day_is_kept_but_not_answered_automatically(mongo: bool) {

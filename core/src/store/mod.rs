@@ -217,6 +217,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         error: Option<&str>,
     ) -> Result<()>;
 
+    /// Our outgoing messages still `Pending` or `Sending` that were written before
+    /// `before`, every business's, oldest first, at most `limit`: sends that a process
+    /// stopped in the middle of, or whose work was given up.
+    async fn unsettled_messages(&self, before: Timestamp, limit: usize) -> Result<Vec<Message>>;
+
     // ── The inbox ───────────────────────────────────────────────────────────────
     // Not tenant-scoped: workers serve every business; each event carries its tenant.
 

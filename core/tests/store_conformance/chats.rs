@@ -288,3 +288,37 @@ pub async fn a_sale_is_recorded_once_under_concurrency(store: Arc<dyn Store>) {
         Err(StoreError::NotFound { .. })
     ));
 }
+
+pub async fn unsettled_messages_are_found_across_businesses(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let bo = user(&*store, "bo@cafe.example").await;
+    let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");
+    let (other, _) = store.find_or_create_chat(&new_chat(bo.id, "psid-2")).await.expect("chat");
+    let write = async |owner, chat, sender, text: &str, second, delivery| {
+        let message = message(owner, chat, sender, text, at(second));
+        store.append_message(&message).await.expect("append");
+        if delivery != DeliveryState::Pending && sender != Sender::Customer {
+            store.set_message_delivery(owner, message.id, delivery, None, None).await.expect("delivery");
+        }
+        message.id
+    };
+    write(ana.id, chat.id, Sender::Customer, "Hi", 1, DeliveryState::Received).await;
+    let pending = write(ana.id, chat.id, Sender::Ai, "Hello!", 2, DeliveryState::Pending).await;
+    let sending = write(ana.id, chat.id, Sender::Business, "On my way", 3, DeliveryState::Sending).await;
+    write(ana.id, chat.id, Sender::Ai, "Sent", 4, DeliveryState::Sent).await;
+    write(ana.id, chat.id, Sender::Ai, "Failed", 5, DeliveryState::Failed).await;
+    write(ana.id, chat.id, Sender::Ai, "Just now", 100, DeliveryState::Pending).await;
+    let elsewhere = write(bo.id, other.id, Sender::Business, "Bo's", 1, DeliveryState::Sending).await;
+
+    let ids = |found: Vec<closer_core::model::Message>| found.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    let found = store.unsettled_messages(at(50), 10).await.expect("unsettled");
+    assert_eq!(ids(found), [elsewhere, pending, sending], "oldest first, every business's, ours only");
+    assert_eq!(ids(store.unsettled_messages(at(50), 2).await.expect("unsettled")), [elsewhere, pending]);
+
+    store.set_message_delivery(ana.id, pending, DeliveryState::Sent, Some("m_1"), None).await.expect("sent");
+    store
+        .set_message_delivery(bo.id, elsewhere, DeliveryState::Failed, None, Some("gone"))
+        .await
+        .expect("failed");
+    assert_eq!(ids(store.unsettled_messages(at(50), 10).await.expect("unsettled")), [sending]);
+}

@@ -68,6 +68,7 @@ conformance! {
     chats::messages_append_in_order_and_deduplicate,
     chats::delivery_state_is_recorded,
     chats::a_sale_is_recorded_once_under_concurrency,
+    chats::unsettled_messages_are_found_across_businesses,
     inbox::enqueue_is_idempotent,
     inbox::a_burst_of_enqueues_keeps_every_event_once,
     inbox::a_flood_in_one_conversation_does_not_hide_the_others,

@@ -315,14 +315,16 @@ async fn echo(
     Ok(())
 }
 
-/// Records as sent a message of ours whose echo came before its answer was recorded.
+/// Records as sent a message of ours whose echo came before its answer was recorded,
+/// or after it was marked failed (a send never confirmed, see `housekeeping`, or a
+/// platform that answered an error yet had taken it): the echo says it went out.
 async fn sent_after_all(state: &AppState, tenant: UserId, id: MessageId, mid: &str) -> Result<(), AppError> {
     let message = match state.store.get_message(tenant, id).await {
         Ok(message) => message,
         Err(StoreError::NotFound { .. }) => return Ok(()),
         Err(other) => return Err(other.into()),
     };
-    if !matches!(message.delivery, DeliveryState::Pending | DeliveryState::Sending) {
+    if !matches!(message.delivery, DeliveryState::Pending | DeliveryState::Sending | DeliveryState::Failed) {
         return Ok(());
     }
     match state.store.set_message_delivery(tenant, id, DeliveryState::Sent, Some(mid), None).await {

@@ -38,7 +38,7 @@ use tokio::task::JoinSet;
 
 pub use channels::channel_for;
 pub use conversation::count;
-pub use housekeeping::forget_handled;
+pub use housekeeping::{UNFINISHED_SEND, forget_handled, settle_unfinished_sends};
 pub use reply::{check_owner_can_send, send_by_hand, tell_back_with_the_assistant, window_for_owner};
 
 use crate::state::AppState;

@@ -1,20 +1,22 @@
-//! `[pipeline] inbox_retention_days` on both backends, with the clock moved by the
-//! test: handled webhook events are forgotten once they are older than the retention,
-//! and nothing else is — not newer events, not the chat, not its messages.
+//! The pipeline's hourly housekeeping on both backends, with the clock moved by the
+//! test: handled webhook events are forgotten once they are older than
+//! `[pipeline] inbox_retention_days`, and nothing else is (not newer events, not the
+//! chat, not its messages); a send that never finished is marked failed and shown.
 
 use crate::common;
 
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use closer_core::Clock;
 use closer_core::config::PipelineConfig;
-use closer_core::model::InboxStatus;
+use closer_core::model::{DeliveryState, InboxStatus, NewChat, Platform, Sender};
 use closer_core::store::StoreError;
 use closer_daemon::Settings;
-use common::{TestApp, Workers, priced_campaign, wait_until};
-use serde_json::json;
+use common::{TestApp, Workers, priced_campaign, seed_chat, seed_message, wait_until};
+use serde_json::{Value, json};
 
-both_backends![handled_events_are_forgotten_after_the_retention];
+both_backends![handled_events_are_forgotten_after_the_retention, a_send_that_never_finished_is_marked_failed];
 
 const PATIENCE: Duration = Duration::from_secs(10);
 const DAY: Duration = Duration::from_hours(24);
@@ -82,4 +84,55 @@ async fn handled_events_are_forgotten_after_the_retention(app: &TestApp) {
     assert_eq!(closer_daemon::pipeline::forget_handled(&forever.state, &running).await.expect("forget"), 0);
     assert_eq!(app.store.inbox_get(&second).await.expect("kept").status, InboxStatus::Done);
     workers.stop().await;
+}
+
+async fn a_send_that_never_finished_is_marked_failed(app: &TestApp) {
+    let app = app.with_settings(Settings { access_token_ttl: DAY, ..Settings::default() });
+    let ana = app.register("ana@cases.example").await;
+    let new = NewChat {
+        user_id: ana.tenant(),
+        platform: Platform::Facebook,
+        customer_id: "psid-1".into(),
+        customer_name: "Maria".into(),
+        campaign_id: None,
+        now: app.clock.now(),
+    };
+    let chat = seed_chat(&app, new).await;
+    seed_message(&app, &chat, Sender::Customer, "Are you open?", app.clock.now()).await;
+    let answered = seed_message(&app, &chat, Sender::Ai, "We are!", app.clock.now()).await;
+    // The owner's message, handed to the platform when closerd was killed.
+    let stuck = seed_message(&app, &chat, Sender::Business, "On my way", app.clock.now()).await;
+    app.store
+        .set_message_delivery(ana.tenant(), stuck.id, DeliveryState::Sending, None, None)
+        .await
+        .expect("sending");
+    let mut events = app.state.events.subscribe(ana.tenant(), None);
+    let (_, running) = tokio::sync::watch::channel(false);
+    let settle = || closer_daemon::pipeline::settle_unfinished_sends(&app.state, &running);
+
+    // Half an hour on, it may still be under way: left alone.
+    app.clock.advance(Duration::from_mins(30));
+    assert_eq!(settle().await.expect("settle"), 0);
+    assert!(events.try_recv().is_none(), "nothing to tell yet");
+
+    app.clock.advance(Duration::from_mins(31));
+    assert_eq!(settle().await.expect("settle"), 1);
+    assert_eq!(settle().await.expect("again"), 0, "settled once");
+    let frame = events.try_recv().expect("an event").expect("live");
+    let event: Value = serde_json::from_str(&frame.json).expect("json");
+    assert_eq!(
+        (&event["type"], &event["message_id"], &event["error"]),
+        (&json!("message.failed"), &json!(stuck.id), &json!(closer_daemon::pipeline::UNFINISHED_SEND))
+    );
+
+    // What the owner sees: the message failed, and why; the rest as it was.
+    let detail = app.call("GET", &format!("/api/v1/chats/{}", chat.id), Some(&ana.token), None).await;
+    let messages = detail.expect(StatusCode::OK, None)["messages"].as_array().cloned().unwrap_or_default();
+    let by_id = |id: closer_core::model::MessageId| {
+        messages.iter().find(|m| m["id"] == json!(id)).cloned().unwrap_or_else(|| panic!("{id} listed"))
+    };
+    let failed = by_id(stuck.id);
+    assert_eq!(failed["delivery"], "failed");
+    assert!(failed["error"].as_str().is_some_and(|e| e.contains("most likely did not get it")), "{failed}");
+    assert_eq!(by_id(answered.id)["delivery"], "sent");
 }

@@ -409,6 +409,10 @@ impl Store for CachedStore {
 
     // ── The inbox ───────────────────────────────────────────────────────────────
 
+    async fn unsettled_messages(&self, before: Timestamp, limit: usize) -> Result<Vec<Message>> {
+        self.inner.unsettled_messages(before, limit).await
+    }
+
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         self.inner.inbox_enqueue(event).await
     }

@@ -79,6 +79,10 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
                 doc! { "user_id": 1, "platform_message_id": 1 },
                 doc! { "platform_message_id": { "$type": "string" } },
             ),
+            // The outgoing messages whose send never finished, found after a crash:
+            // only those, so that the index stays as small as they are few.
+            partial("unsettled_pending", doc! { "sent_at": 1 }, doc! { "delivery": "pending" }),
+            partial("unsettled_sending", doc! { "sent_at": 1 }, doc! { "delivery": "sending" }),
         ],
     )
     .await?;
@@ -148,6 +152,11 @@ fn plain(name: &str, keys: Document) -> IndexModel {
 
 fn unique(name: &str, keys: Document) -> IndexModel {
     let options = IndexOptions::builder().name(name.to_owned()).unique(true).build();
+    IndexModel::builder().keys(keys).options(options).build()
+}
+
+fn partial(name: &str, keys: Document, filter: Document) -> IndexModel {
+    let options = IndexOptions::builder().name(name.to_owned()).partial_filter_expression(filter).build();
     IndexModel::builder().keys(keys).options(options).build()
 }
 

@@ -9,7 +9,9 @@ use super::batch::{Batcher, Batches, KeyedUpdate};
 use super::chats::{self, owned};
 use super::codec::{DriverResult, count, decode, encode, value};
 use super::statements;
-use crate::model::{ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, UserId};
+use crate::model::{
+    ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, Timestamp, UserId,
+};
 use crate::store::{Result, StoreError};
 
 pub(super) async fn append_message(c: &Collections, batches: &Batches, message: &Message) -> Result<()> {
@@ -146,6 +148,39 @@ pub(super) async fn find_message_by_platform_id(
 pub(super) fn by_platform_id(tenant: UserId, mid: &str) -> Document {
     doc! { "user_id": tenant.to_string(), "platform_message_id": { "$eq": mid, "$type": "string" } }
 }
+
+/// One read per unsettled state, each through its partial index (the server of
+/// MongoDB 6 allows no `$in` in an index's condition), merged oldest first.
+pub(super) async fn unsettled_messages(
+    c: &Collections,
+    before: Timestamp,
+    limit: usize,
+) -> Result<Vec<Message>> {
+    let before = value(&before)?;
+    let mut found: Vec<Message> = Vec::new();
+    for state in UNSETTLED {
+        let filter = doc! { "delivery": value(&state)?, "sent_at": { "$lt": before.clone() } };
+        let docs: Vec<Document> = c
+            .messages
+            .find(filter)
+            .sort(doc! { "sent_at": 1 })
+            .limit(count(limit))
+            .await
+            .db()?
+            .try_collect()
+            .await
+            .db()?;
+        for doc in docs {
+            found.push(decode(doc, "id")?);
+        }
+    }
+    found.sort_by_key(|message| message.sent_at);
+    found.truncate(limit);
+    Ok(found)
+}
+
+/// The states of an outgoing message whose send has not finished.
+pub(super) const UNSETTLED: [DeliveryState; 2] = [DeliveryState::Pending, DeliveryState::Sending];
 
 pub(super) async fn set_message_delivery(
     c: &Collections,

@@ -345,6 +345,10 @@ impl Store for MongoStore {
         messages::get_message(&self.c, tenant, id).await
     }
 
+    async fn unsettled_messages(&self, before: Timestamp, limit: usize) -> Result<Vec<Message>> {
+        messages::unsettled_messages(&self.c, before, limit).await
+    }
+
     async fn find_message_by_platform_id(
         &self,
         tenant: UserId,

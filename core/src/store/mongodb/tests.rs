@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use mongodb::bson::doc;
+use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ClientOptions;
 
 use super::MongoStore;
@@ -298,6 +298,25 @@ async fn batched_updates_by_key_say_which_documents_were_there() {
     store.drop_database().await.expect("drop");
 }
 
+/// The plan the server picks for a `find` on `collection`, and its execution figures.
+async fn explain(
+    store: &MongoStore,
+    collection: &str,
+    filter: Document,
+    sort: Document,
+) -> (String, Document) {
+    let explained = store
+        .db
+        .run_command(doc! {
+            "explain": { "find": collection, "filter": filter, "sort": sort, "limit": 1 },
+            "verbosity": "executionStats",
+        })
+        .await
+        .expect("explain");
+    let plan = explained.get_document("queryPlanner").expect("a plan").to_string();
+    (plan, explained.get_document("executionStats").expect("stats").clone())
+}
+
 #[tokio::test]
 async fn a_message_is_found_by_its_platform_id_through_its_index() {
     let store = fresh().await;
@@ -308,18 +327,27 @@ async fn a_message_is_found_by_its_platform_id_through_its_index() {
     store.c.messages.insert_many(messages).await.expect("insert");
 
     let filter = super::messages::by_platform_id(tenant, "m_7");
-    let explained = store
-        .db
-        .run_command(doc! {
-            "explain": { "find": "messages", "filter": filter, "limit": 1 },
-            "verbosity": "executionStats",
-        })
-        .await
-        .expect("explain");
-    let plan = explained.get_document("queryPlanner").expect("a plan").to_string();
+    let (plan, stats) = explain(&store, "messages", filter, doc! {}).await;
     assert!(plan.contains("platform_message_unique"), "{plan}");
-    let stats = explained.get_document("executionStats").expect("stats");
-    let examined = stats.get("totalDocsExamined").and_then(mongodb::bson::Bson::as_i32);
+    let examined = stats.get("totalDocsExamined").and_then(Bson::as_i32);
     assert_eq!((stats.get_i32("nReturned").ok(), examined), (Some(1), Some(1)), "{stats}");
+    store.drop_database().await.expect("drop");
+}
+
+#[tokio::test]
+async fn unsettled_messages_are_read_through_their_partial_indexes() {
+    let store = fresh().await;
+    let deliveries = ["received", "sent", "delivered", "read", "failed", "pending", "sending"];
+    let messages: Vec<_> = (0..70_i64)
+        .map(|n| doc! { "_id": format!("id_{n}"), "delivery": deliveries[(n % 7) as usize], "sent_at": n })
+        .collect();
+    store.c.messages.insert_many(messages).await.expect("insert");
+    for state in super::messages::UNSETTLED {
+        let filter =
+            doc! { "delivery": super::codec::value(&state).expect("state"), "sent_at": { "$lt": 1_000_i64 } };
+        let (plan, stats) = explain(&store, "messages", filter, doc! { "sent_at": 1 }).await;
+        assert!(plan.contains("unsettled_"), "{state:?}: {plan}");
+        assert_eq!(stats.get("totalDocsExamined").and_then(Bson::as_i32), Some(1), "{state:?}: {stats}");
+    }
     store.drop_database().await.expect("drop");
 }

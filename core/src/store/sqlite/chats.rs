@@ -6,7 +6,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use super::{Result, conflict_as, doc_of, docs_of, found, to_json};
 use crate::model::{
     Chat, ChatId, ChatQuery, ChatUpdate, Cursor, DeliveryState, Message, MessageId, MessageQuery, NewChat,
-    Page, UserId,
+    Page, Timestamp, UserId,
 };
 
 pub(super) fn find_or_create_chat(conn: &Connection, new: NewChat) -> Result<(Chat, bool)> {
@@ -121,8 +121,8 @@ pub(super) fn list_chats(conn: &Connection, tenant: UserId, query: &ChatQuery) -
 pub(super) fn append_message(conn: &Connection, message: &Message) -> Result<()> {
     let mut chat = get_chat(conn, message.user_id, message.chat_id)?;
     conn.prepare_cached(
-        "INSERT INTO messages (id, chat_id, user_id, platform_message_id, sent_at, doc) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO messages (id, chat_id, user_id, platform_message_id, sent_at, doc, unsettled_since) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         message.id.to_string(),
@@ -130,7 +130,8 @@ pub(super) fn append_message(conn: &Connection, message: &Message) -> Result<()>
         message.user_id.to_string(),
         message.platform_message_id,
         message.sent_at.as_millis(),
-        to_json(message)?
+        to_json(message)?,
+        unsettled_since(message)
     ])
     .map_err(|e| conflict_as(e, "this message is stored already"))?;
     chat.count_message(message);
@@ -176,6 +177,21 @@ pub(super) fn recent_messages(
     Ok(items)
 }
 
+/// Through the partial index `messages_unsettled`: a comparison implies the column's
+/// `IS NOT NULL`, the index's condition.
+pub(super) const UNSETTLED: &str =
+    "SELECT doc FROM messages WHERE unsettled_since < ?1 ORDER BY unsettled_since LIMIT ?2";
+
+/// The `unsettled_since` column: when the message's send began, while it is under way.
+fn unsettled_since(message: &Message) -> Option<i64> {
+    matches!(message.delivery, DeliveryState::Pending | DeliveryState::Sending)
+        .then(|| message.sent_at.as_millis())
+}
+
+pub(super) fn unsettled_messages(conn: &Connection, before: Timestamp, limit: usize) -> Result<Vec<Message>> {
+    docs_of(conn, UNSETTLED, params![before.as_millis(), i64::try_from(limit).unwrap_or(i64::MAX)])
+}
+
 pub(super) fn set_message_delivery(
     conn: &Connection,
     tenant: UserId,
@@ -191,8 +207,15 @@ pub(super) fn set_message_delivery(
         message.platform_message_id = platform_message_id;
     }
     message.error = error;
-    conn.prepare_cached("UPDATE messages SET platform_message_id = ?2, doc = ?3 WHERE id = ?1")?
-        .execute(params![id.to_string(), message.platform_message_id, to_json(&message)?])
-        .map_err(|e| conflict_as(e, "another message has this platform message id"))?;
+    conn.prepare_cached(
+        "UPDATE messages SET platform_message_id = ?2, doc = ?3, unsettled_since = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        id.to_string(),
+        message.platform_message_id,
+        to_json(&message)?,
+        unsettled_since(&message)
+    ])
+    .map_err(|e| conflict_as(e, "another message has this platform message id"))?;
     Ok(())
 }

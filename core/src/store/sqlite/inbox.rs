@@ -211,14 +211,13 @@ pub(super) fn get(conn: &Connection, key: &str) -> Result<InboxEvent> {
 /// behind it is kept waiting only as long as `limit` deletions take.
 pub(super) fn forget_handled(conn: &Connection, before: Timestamp, limit: usize) -> Result<usize> {
     let forgotten = conn
-        .prepare_cached(
-            "DELETE FROM inbox WHERE rowid IN ( \
-                 SELECT rowid FROM inbox WHERE status = 'done' AND available_at < ?1 \
-                 ORDER BY available_at LIMIT ?2)",
-        )?
+        .prepare_cached(FORGET_HANDLED)?
         .execute(params![before.as_millis(), i64::try_from(limit).unwrap_or(i64::MAX)])?;
     Ok(forgotten)
 }
+
+pub(super) const FORGET_HANDLED: &str = "DELETE FROM inbox WHERE rowid IN ( \
+     SELECT rowid FROM inbox WHERE status = 'done' AND available_at < ?1 ORDER BY available_at LIMIT ?2)";
 
 fn held(changed: usize) -> Result<()> {
     if changed == 0 {

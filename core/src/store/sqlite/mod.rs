@@ -592,6 +592,10 @@ impl Store for SqliteStore {
         self.write(move |conn| chats::set_message_delivery(conn, tenant, id, delivery, mid, error)).await
     }
 
+    async fn unsettled_messages(&self, before: Timestamp, limit: usize) -> Result<Vec<Message>> {
+        self.read(move |conn| chats::unsettled_messages(conn, before, limit)).await
+    }
+
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
         // Encoded here, so that the one writer thread only writes.
@@ -687,5 +691,26 @@ mod tests {
             assert_eq!(rows, 0);
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "prepared again for {chat}");
         }
+    }
+
+    /// The reads that run over every business's rows (housekeeping) go through their
+    /// partial indexes, never through the whole table.
+    #[tokio::test]
+    async fn housekeeping_reads_use_their_partial_indexes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = super::SqliteStore::open(&dir.path().join("plans.db")).await.expect("open");
+        let plans = store
+            .read(|conn| {
+                let plan = |sql: &str| -> super::Result<String> {
+                    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let rows = stmt.query_map([0, 10], |row| row.get::<_, String>(3))?;
+                    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("; "))
+                };
+                Ok([plan(super::chats::UNSETTLED)?, plan(super::inbox::FORGET_HANDLED)?])
+            })
+            .await
+            .expect("plans");
+        assert!(plans[0].contains("INDEX messages_unsettled"), "{}", plans[0]);
+        assert!(plans[1].contains("INDEX inbox_handled"), "{}", plans[1]);
     }
 }

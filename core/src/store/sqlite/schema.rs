@@ -158,6 +158,15 @@ const MIGRATIONS: &[&str] = &[
     r"
     CREATE INDEX inbox_handled ON inbox (available_at) WHERE status = 'done';
     ",
+    // 5: the outgoing messages whose send never finished, found after a crash: while
+    // a send is under way its message carries the time it began (a column, so that
+    // the index costs no look into the document on every write).
+    r"
+    ALTER TABLE messages ADD COLUMN unsettled_since INTEGER;
+    UPDATE messages SET unsettled_since = sent_at
+        WHERE json_extract(doc, '$.delivery') IN ('pending', 'sending');
+    CREATE INDEX messages_unsettled ON messages (unsettled_since) WHERE unsettled_since IS NOT NULL;
+    ",
 ];
 
 /// Brings the database up to the latest schema. Refuses a database written by a newer
@@ -199,6 +208,13 @@ mod tests {
             [],
         )
         .expect("a version-1 row");
+        for (id, delivery) in [("m1", "received"), ("m2", "sending"), ("m3", "sent"), ("m4", "pending")] {
+            conn.execute(
+                "INSERT INTO messages (id, chat_id, user_id, sent_at, doc) VALUES (?1, 'c', 'u', 5, ?2)",
+                [id, &format!(r#"{{"delivery":"{delivery}"}}"#)],
+            )
+            .expect("a version-1 message");
+        }
 
         migrate(&mut conn).expect("sqlite").expect("migrated");
 
@@ -210,6 +226,11 @@ mod tests {
             })
             .expect("the row survived");
         assert_eq!((received, answered), (7, 0));
+        let unsettled: Vec<String> = conn
+            .prepare("SELECT id FROM messages WHERE unsettled_since = 5 ORDER BY id")
+            .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+            .expect("unsettled");
+        assert_eq!(unsettled, ["m2", "m4"], "sends under way are found after the upgrade");
     }
 
     #[test]
