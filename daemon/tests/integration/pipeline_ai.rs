@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use closer_core::config::{AiConfig, AiProvider, PipelineConfig};
 use closer_core::events::Event;
 use closer_daemon::Settings;
-use common::{TestApp, Workers, priced_campaign, wait_until};
+use common::{TestApp, Workers, open_sandbox_shop, wait_until};
 use fake_openai::{Answer, FakeOpenAi};
 use serde_json::json;
 
@@ -42,13 +42,7 @@ async fn a_refused_key_is_reported_to_the_owner_and_the_rules_answer() {
 
     let ana = app.register("ana@cases.example").await;
     let mut events = app.state.events.subscribe(ana.tenant(), None);
-    app.call("POST", "/api/v1/integrations/sandbox", Some(&ana.token), None)
-        .await
-        .expect(StatusCode::CREATED, None);
-    let campaign = priced_campaign(&app, &ana.token, "Cases").await;
-    app.call("POST", &format!("/api/v1/campaigns/{campaign}/activate"), Some(&ana.token), None)
-        .await
-        .expect(StatusCode::OK, None);
+    open_sandbox_shop(&app, &ana.token).await;
     let body = json!({ "customer_id": "maria", "text": "How much is a case?" });
     app.call("POST", "/api/v1/sandbox/messages", Some(&ana.token), Some(body))
         .await

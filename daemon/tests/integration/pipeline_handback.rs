@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use closer_core::config::PipelineConfig;
 use closer_daemon::Settings;
-use common::{TestApp, Workers, priced_campaign, wait_until};
+use common::{TestApp, Workers, open_sandbox_shop, wait_until};
 use serde_json::{Value, json};
 
 both_backends![a_forgotten_takeover_goes_back_to_the_ai];
@@ -35,13 +35,7 @@ async fn a_forgotten_takeover_goes_back_to_the_ai(app: &TestApp) {
     let app = app.with_settings(settings);
     let workers = Workers::start(&app);
     let ana = app.register("ana@cases.example").await;
-    app.call("POST", "/api/v1/integrations/sandbox", Some(&ana.token), None)
-        .await
-        .expect(StatusCode::CREATED, None);
-    let campaign = priced_campaign(&app, &ana.token, "Cases").await;
-    app.call("POST", &format!("/api/v1/campaigns/{campaign}/activate"), Some(&ana.token), None)
-        .await
-        .expect(StatusCode::OK, None);
+    open_sandbox_shop(&app, &ana.token).await;
 
     play(&app, &ana.token, "Hi, how much is a case?").await;
     let chat = wait_until("the first answer", PATIENCE, || async {

@@ -13,7 +13,7 @@ use closer_core::config::PipelineConfig;
 use closer_core::model::{DeliveryState, InboxStatus, NewChat, Platform, Sender};
 use closer_core::store::StoreError;
 use closer_daemon::Settings;
-use common::{TestApp, Workers, priced_campaign, seed_chat, seed_message, wait_until};
+use common::{TestApp, Workers, open_sandbox_shop, seed_chat, seed_message, wait_until};
 use serde_json::{Value, json};
 
 both_backends![handled_events_are_forgotten_after_the_retention, a_send_that_never_finished_is_marked_failed];
@@ -41,13 +41,7 @@ async fn handled_events_are_forgotten_after_the_retention(app: &TestApp) {
     let app = app.with_settings(settings);
     let workers = Workers::start(&app);
     let ana = app.register("ana@cases.example").await;
-    app.call("POST", "/api/v1/integrations/sandbox", Some(&ana.token), None)
-        .await
-        .expect(StatusCode::CREATED, None);
-    let campaign = priced_campaign(&app, &ana.token, "Cases").await;
-    app.call("POST", &format!("/api/v1/campaigns/{campaign}/activate"), Some(&ana.token), None)
-        .await
-        .expect(StatusCode::OK, None);
+    open_sandbox_shop(&app, &ana.token).await;
     let (_, running) = tokio::sync::watch::channel(false);
 
     let first = play_and_wait(&app, &ana.token, "Hi, how much is a case?").await;

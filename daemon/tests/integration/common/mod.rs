@@ -287,6 +287,19 @@ impl Workers {
     }
 }
 
+/// The sandbox connected and a priced campaign active, through the API: a shop whose
+/// customers can be played.
+pub async fn open_sandbox_shop(app: &TestApp, token: &str) -> closer_core::model::CampaignId {
+    app.call("POST", "/api/v1/integrations/sandbox", Some(token), None)
+        .await
+        .expect(StatusCode::CREATED, None);
+    let campaign = priced_campaign(app, token, "Cases").await;
+    app.call("POST", &format!("/api/v1/campaigns/{campaign}/activate"), Some(token), None)
+        .await
+        .expect(StatusCode::OK, None);
+    campaign
+}
+
 /// A draft campaign priced 19.99 USD, created through the API.
 pub async fn priced_campaign(app: &TestApp, token: &str, name: &str) -> closer_core::model::CampaignId {
     let body = json!({
