@@ -221,6 +221,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `before`, every business's, oldest first, at most `limit`: sends that a process
     /// stopped in the middle of, or whose work was given up.
     async fn unsettled_messages(&self, before: Timestamp, limit: usize) -> Result<Vec<Message>>;
+    /// Marks the message `Failed` for `why` if it is still one of those (unsettled,
+    /// written before `before`); says whether it did. A message that moved on since it
+    /// was listed (sent at last, by a worker or an echo) is left as it is.
+    async fn fail_unsettled_message(
+        &self,
+        tenant: UserId,
+        id: MessageId,
+        before: Timestamp,
+        why: &str,
+    ) -> Result<bool>;
 
     // ── The inbox ───────────────────────────────────────────────────────────────
     // Not tenant-scoped: workers serve every business; each event carries its tenant.

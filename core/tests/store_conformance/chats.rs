@@ -315,10 +315,18 @@ pub async fn unsettled_messages_are_found_across_businesses(store: Arc<dyn Store
     assert_eq!(ids(found), [elsewhere, pending, sending], "oldest first, every business's, ours only");
     assert_eq!(ids(store.unsettled_messages(at(50), 2).await.expect("unsettled")), [elsewhere, pending]);
 
+    // Listed, then sent at last before it could be given up: it stays sent.
     store.set_message_delivery(ana.id, pending, DeliveryState::Sent, Some("m_1"), None).await.expect("sent");
-    store
-        .set_message_delivery(bo.id, elsewhere, DeliveryState::Failed, None, Some("gone"))
-        .await
-        .expect("failed");
-    assert_eq!(ids(store.unsettled_messages(at(50), 10).await.expect("unsettled")), [sending]);
+    assert!(!store.fail_unsettled_message(ana.id, pending, at(50), "unfinished").await.expect("fail"));
+    let sent = store.get_message(ana.id, pending).await.expect("get");
+    assert_eq!((sent.delivery, sent.error), (DeliveryState::Sent, None));
+    // Only the business's own, and only those written before the bound.
+    assert!(!store.fail_unsettled_message(bo.id, sending, at(50), "unfinished").await.expect("fail"));
+    assert!(!store.fail_unsettled_message(ana.id, sending, at(3), "unfinished").await.expect("fail"));
+
+    assert!(store.fail_unsettled_message(ana.id, sending, at(50), "unfinished").await.expect("fail"));
+    let failed = store.get_message(ana.id, sending).await.expect("get");
+    assert_eq!((failed.delivery, failed.error.as_deref()), (DeliveryState::Failed, Some("unfinished")));
+    assert!(!store.fail_unsettled_message(ana.id, sending, at(50), "again").await.expect("once"));
+    assert_eq!(ids(store.unsettled_messages(at(50), 10).await.expect("unsettled")), [elsewhere]);
 }

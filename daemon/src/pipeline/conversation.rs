@@ -328,7 +328,9 @@ async fn sent_after_all(state: &AppState, tenant: UserId, id: MessageId, mid: &s
         return Ok(());
     }
     match state.store.set_message_delivery(tenant, id, DeliveryState::Sent, Some(mid), None).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Ok(()) => {}
+        // Another message has this platform id: nothing changed, nothing to tell.
+        Err(StoreError::Conflict(_)) => return Ok(()),
         Err(other) => return Err(other.into()),
     }
     let event =

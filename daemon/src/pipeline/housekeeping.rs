@@ -9,14 +9,16 @@
 //!   sent, and marked sent or failed after. A process stopped in between (a crash, a
 //!   kill) leaves it "sending" for good: the AI's replies are taken again by the
 //!   inbox, but the owner's own messages are not, and neither are replies whose work
-//!   was given up. An hour on, nothing will finish them: they are marked failed, and
-//!   the consoles told, so the owner can send again. Should the platform's echo of
-//!   one come after all, it is marked sent then.
+//!   was given up. Once the inbox's retries are over (an hour after the message was
+//!   written, with the default settings), nothing will finish them: they are marked
+//!   failed, and the consoles told, so the owner can send again. Not in a process's
+//!   first such hour, though: after a long stop the inbox takes its work again
+//!   first. Should the platform's echo of one come after all, it is marked sent.
 
 use std::time::Duration;
 
+use closer_core::config::PipelineConfig;
 use closer_core::events::Event;
-use closer_core::model::DeliveryState;
 use closer_core::store::StoreError;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -31,10 +33,13 @@ const EVERY: Duration = Duration::from_hours(1);
 /// store) goes in bites, each short enough not to hold up the customers' writes.
 const BITE: usize = 1_000;
 
-/// How long a send may still be under way: an owner's takes seconds, and the
-/// inbox's retries of a reply (five attempts, each within its lease and at most five
-/// minutes' pause) end well within it.
+/// How long a send may still be under way, at least: an owner's takes seconds, and
+/// the inbox's retries of a reply end well within it with the default settings
+/// ([`settle_window`]).
 const SENDS_SETTLE_WITHIN: Duration = Duration::from_hours(1);
+
+/// The longest pause between two attempts at an inbox event (`worker::retry_at`).
+const LONGEST_RETRY_PAUSE: Duration = Duration::from_mins(5);
 
 /// Messages settled per store call.
 const SEND_BITE: usize = 100;
@@ -44,6 +49,7 @@ pub const UNFINISHED_SEND: &str = "never confirmed by the platform: sending stop
      so the customer most likely did not get it";
 
 pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let settle_from = Instant::now() + settle_window(&state.pipeline.config);
     let mut ticks = tokio::time::interval_at(Instant::now() + FIRST_AFTER, EVERY);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -54,7 +60,9 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         if let Err(e) = forget_handled(&state, &stop).await {
             tracing::warn!(error = %e, "could not forget old handled inbox events; trying again in an hour");
         }
-        if let Err(e) = settle_unfinished_sends(&state, &stop).await {
+        if Instant::now() >= settle_from
+            && let Err(e) = settle_unfinished_sends(&state, &stop).await
+        {
             tracing::warn!(error = %e, "could not settle unfinished sends; trying again in an hour");
         }
     }
@@ -82,33 +90,54 @@ pub async fn forget_handled(state: &AppState, stop: &watch::Receiver<bool>) -> R
     Ok(forgotten)
 }
 
+/// How long after a message was written its send may still be finished by the
+/// inbox's retries: every attempt its lease and the longest pause, twice over, and
+/// never less than an hour.
+pub fn settle_window(config: &PipelineConfig) -> Duration {
+    let attempt = Duration::from_secs(config.lease_secs) + LONGEST_RETRY_PAUSE;
+    SENDS_SETTLE_WITHIN.max(attempt * config.max_attempts * 2)
+}
+
 /// Marks failed, and tells the consoles of, the outgoing messages left `Pending` or
-/// `Sending` for over an hour; says how many. Stops between bites when `stop` turns
-/// true.
+/// `Sending` for longer than [`settle_window`]; says how many. A message that moves
+/// on meanwhile (a worker sends it at last) is left alone. Stops between bites when
+/// `stop` turns true.
 pub async fn settle_unfinished_sends(
     state: &AppState,
     stop: &watch::Receiver<bool>,
 ) -> Result<usize, StoreError> {
-    let before = state.clock.now() - SENDS_SETTLE_WITHIN;
+    let before = state.clock.now() - settle_window(&state.pipeline.config);
     let mut settled = 0;
     while !*stop.borrow() {
         let unfinished = state.store.unsettled_messages(before, SEND_BITE).await?;
         for message in &unfinished {
             let (tenant, id) = (message.user_id, message.id);
+            if !state.store.fail_unsettled_message(tenant, id, before, UNFINISHED_SEND).await? {
+                continue;
+            }
             tracing::warn!(user = %tenant, chat = %message.chat_id, message = %id, "a send never finished: marked failed");
-            state
-                .store
-                .set_message_delivery(tenant, id, DeliveryState::Failed, None, Some(UNFINISHED_SEND))
-                .await?;
             let error = UNFINISHED_SEND.to_owned();
             state
                 .events
                 .publish(tenant, Event::MessageFailed { chat_id: message.chat_id, message_id: id, error });
+            settled += 1;
         }
-        settled += unfinished.len();
         if unfinished.len() < SEND_BITE {
             break;
         }
     }
     Ok(settled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sends_are_settled_only_once_the_inbox_has_stopped_retrying() {
+        assert_eq!(settle_window(&PipelineConfig::default()), Duration::from_hours(1));
+        let patient = PipelineConfig { lease_secs: 600, max_attempts: 10, ..PipelineConfig::default() };
+        // Ten attempts, each up to a 10-minute lease and a 5-minute pause, twice over.
+        assert_eq!(settle_window(&patient), Duration::from_hours(5));
+    }
 }

@@ -94,39 +94,53 @@ async fn a_send_that_never_finished_is_marked_failed(app: &TestApp) {
     let chat = seed_chat(&app, new).await;
     seed_message(&app, &chat, Sender::Customer, "Are you open?", app.clock.now()).await;
     let answered = seed_message(&app, &chat, Sender::Ai, "We are!", app.clock.now()).await;
-    // The owner's message, handed to the platform when closerd was killed.
-    let stuck = seed_message(&app, &chat, Sender::Business, "On my way", app.clock.now()).await;
-    app.store
-        .set_message_delivery(ana.tenant(), stuck.id, DeliveryState::Sending, None, None)
-        .await
-        .expect("sending");
+    // The owner's messages when closerd was killed: one handed to the platform, one
+    // about to be.
+    let mut stuck = Vec::new();
+    for (text, delivery) in
+        [("On my way", DeliveryState::Sending), ("Here's the link", DeliveryState::Pending)]
+    {
+        let message = seed_message(&app, &chat, Sender::Business, text, app.clock.now()).await;
+        app.store.set_message_delivery(ana.tenant(), message.id, delivery, None, None).await.expect("stuck");
+        stuck.push(message.id);
+        app.clock.advance(Duration::from_secs(1));
+    }
     let mut events = app.state.events.subscribe(ana.tenant(), None);
     let (_, running) = tokio::sync::watch::channel(false);
     let settle = || closer_daemon::pipeline::settle_unfinished_sends(&app.state, &running);
 
-    // Half an hour on, it may still be under way: left alone.
+    // Half an hour on, they may still be under way: left alone.
     app.clock.advance(Duration::from_mins(30));
     assert_eq!(settle().await.expect("settle"), 0);
     assert!(events.try_recv().is_none(), "nothing to tell yet");
 
     app.clock.advance(Duration::from_mins(31));
-    assert_eq!(settle().await.expect("settle"), 1);
+    assert_eq!(settle().await.expect("settle"), 2);
     assert_eq!(settle().await.expect("again"), 0, "settled once");
-    let frame = events.try_recv().expect("an event").expect("live");
-    let event: Value = serde_json::from_str(&frame.json).expect("json");
-    assert_eq!(
-        (&event["type"], &event["message_id"], &event["error"]),
-        (&json!("message.failed"), &json!(stuck.id), &json!(closer_daemon::pipeline::UNFINISHED_SEND))
-    );
+    let mut told = Vec::new();
+    while let Some(frame) = events.try_recv() {
+        let event: Value = serde_json::from_str(&frame.expect("live").json).expect("json");
+        assert_eq!(
+            (&event["type"], &event["error"]),
+            (&json!("message.failed"), &json!(closer_daemon::pipeline::UNFINISHED_SEND))
+        );
+        told.push(event["message_id"].clone());
+    }
+    assert_eq!(told, stuck.iter().map(|id| json!(id)).collect::<Vec<_>>(), "each told once, oldest first");
 
-    // What the owner sees: the message failed, and why; the rest as it was.
+    // What the owner sees: the messages failed, and why; the rest as it was.
     let detail = app.call("GET", &format!("/api/v1/chats/{}", chat.id), Some(&ana.token), None).await;
     let messages = detail.expect(StatusCode::OK, None)["messages"].as_array().cloned().unwrap_or_default();
     let by_id = |id: closer_core::model::MessageId| {
         messages.iter().find(|m| m["id"] == json!(id)).cloned().unwrap_or_else(|| panic!("{id} listed"))
     };
-    let failed = by_id(stuck.id);
-    assert_eq!(failed["delivery"], "failed");
-    assert!(failed["error"].as_str().is_some_and(|e| e.contains("most likely did not get it")), "{failed}");
+    for id in stuck {
+        let failed = by_id(id);
+        assert_eq!(failed["delivery"], "failed");
+        assert!(
+            failed["error"].as_str().is_some_and(|e| e.contains("most likely did not get it")),
+            "{failed}"
+        );
+    }
     assert_eq!(by_id(answered.id)["delivery"], "sent");
 }

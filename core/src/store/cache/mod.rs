@@ -407,11 +407,21 @@ impl Store for CachedStore {
         self.inner.set_message_delivery(tenant, id, delivery, platform_message_id, error).await
     }
 
-    // ── The inbox ───────────────────────────────────────────────────────────────
-
     async fn unsettled_messages(&self, before: Timestamp, limit: usize) -> Result<Vec<Message>> {
         self.inner.unsettled_messages(before, limit).await
     }
+
+    async fn fail_unsettled_message(
+        &self,
+        tenant: UserId,
+        id: MessageId,
+        before: Timestamp,
+        why: &str,
+    ) -> Result<bool> {
+        self.inner.fail_unsettled_message(tenant, id, before, why).await
+    }
+
+    // ── The inbox ───────────────────────────────────────────────────────────────
 
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         self.inner.inbox_enqueue(event).await

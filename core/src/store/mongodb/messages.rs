@@ -179,6 +179,26 @@ pub(super) async fn unsettled_messages(
     Ok(found)
 }
 
+/// One update whose filter is the condition: a message that moved on meanwhile is
+/// not matched.
+pub(super) async fn fail_unsettled_message(
+    c: &Collections,
+    tenant: UserId,
+    id: MessageId,
+    before: Timestamp,
+    why: &str,
+) -> Result<bool> {
+    let unsettled: Vec<Bson> = UNSETTLED.iter().map(value).collect::<Result<_>>()?;
+    let filter = doc! {
+        "_id": id.to_string(),
+        "user_id": tenant.to_string(),
+        "delivery": { "$in": unsettled },
+        "sent_at": { "$lt": value(&before)? },
+    };
+    let failed = doc! { "$set": { "delivery": value(&DeliveryState::Failed)?, "error": why } };
+    Ok(c.messages.update_one(filter, failed).await.db()?.matched_count == 1)
+}
+
 /// The states of an outgoing message whose send has not finished.
 pub(super) const UNSETTLED: [DeliveryState; 2] = [DeliveryState::Pending, DeliveryState::Sending];
 

@@ -349,6 +349,16 @@ impl Store for MongoStore {
         messages::unsettled_messages(&self.c, before, limit).await
     }
 
+    async fn fail_unsettled_message(
+        &self,
+        tenant: UserId,
+        id: MessageId,
+        before: Timestamp,
+        why: &str,
+    ) -> Result<bool> {
+        messages::fail_unsettled_message(&self.c, tenant, id, before, why).await
+    }
+
     async fn find_message_by_platform_id(
         &self,
         tenant: UserId,

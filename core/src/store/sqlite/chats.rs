@@ -182,10 +182,32 @@ pub(super) fn recent_messages(
 pub(super) const UNSETTLED: &str =
     "SELECT doc FROM messages WHERE unsettled_since < ?1 ORDER BY unsettled_since LIMIT ?2";
 
-/// The `unsettled_since` column: when the message's send began, while it is under way.
+/// The `unsettled_since` column: while the message's send is unfinished, when the
+/// message was written (its `sent_at`).
 fn unsettled_since(message: &Message) -> Option<i64> {
     matches!(message.delivery, DeliveryState::Pending | DeliveryState::Sending)
         .then(|| message.sent_at.as_millis())
+}
+
+/// Read and written in one write of the one writer: nothing moves the message on in
+/// between.
+pub(super) fn fail_unsettled_message(
+    conn: &Connection,
+    tenant: UserId,
+    id: MessageId,
+    before: Timestamp,
+    why: String,
+) -> Result<bool> {
+    let sql = "SELECT doc FROM messages WHERE id = ?1 AND user_id = ?2 AND unsettled_since < ?3";
+    let key = params![id.to_string(), tenant.to_string(), before.as_millis()];
+    let Some(mut message) = doc_of::<Message>(conn, sql, key)? else {
+        return Ok(false);
+    };
+    message.delivery = DeliveryState::Failed;
+    message.error = Some(why);
+    conn.prepare_cached("UPDATE messages SET doc = ?2, unsettled_since = NULL WHERE id = ?1")?
+        .execute(params![id.to_string(), to_json(&message)?])?;
+    Ok(true)
 }
 
 pub(super) fn unsettled_messages(conn: &Connection, before: Timestamp, limit: usize) -> Result<Vec<Message>> {

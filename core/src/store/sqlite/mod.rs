@@ -596,6 +596,17 @@ impl Store for SqliteStore {
         self.read(move |conn| chats::unsettled_messages(conn, before, limit)).await
     }
 
+    async fn fail_unsettled_message(
+        &self,
+        tenant: UserId,
+        id: MessageId,
+        before: Timestamp,
+        why: &str,
+    ) -> Result<bool> {
+        let why = why.to_owned();
+        self.write(move |conn| chats::fail_unsettled_message(conn, tenant, id, before, why)).await
+    }
+
     async fn inbox_enqueue(&self, event: &NewInboxEvent) -> Result<Enqueued> {
         event.validate()?;
         // Encoded here, so that the one writer thread only writes.

@@ -159,8 +159,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX inbox_handled ON inbox (available_at) WHERE status = 'done';
     ",
     // 5: the outgoing messages whose send never finished, found after a crash: while
-    // a send is under way its message carries the time it began (a column, so that
-    // the index costs no look into the document on every write).
+    // its send is unfinished a message carries the time it was written (a column, so
+    // that the index costs no look into the document on every write).
     r"
     ALTER TABLE messages ADD COLUMN unsettled_since INTEGER;
     UPDATE messages SET unsettled_since = sent_at
@@ -181,6 +181,8 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
         )));
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        // Some read every row (an index built, a column filled): long on a big file.
+        tracing::info!(version = index + 1, "applying store migration");
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
