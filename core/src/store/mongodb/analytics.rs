@@ -10,12 +10,11 @@
 //! null in a unique index would work too, but `""` sorts the same as in the embedded
 //! store, which keeps the two listings in the same order.
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{self, Bson, Document, doc};
 
 use super::Collections;
 use super::batch::Batcher;
-use super::codec::{DriverResult, is_duplicate_key, value};
+use super::codec::{DriverResult, all, is_duplicate_key, value};
 use super::counters::{self, Increment};
 use super::statements;
 use crate::model::{AnalyticsDay, AnalyticsQuery, CampaignId, Metrics, Platform, Timestamp, UserId};
@@ -100,15 +99,8 @@ pub(super) async fn query(
     if let Some(platform) = query.platform {
         filter.insert("platform", value(&platform)?);
     }
-    let docs: Vec<Document> = c
-        .analytics
-        .find(filter)
-        .sort(doc! { "date": 1, "campaign": 1, "platform": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+    let docs: Vec<Document> =
+        all(c.analytics.find(filter).sort(doc! { "date": 1, "campaign": 1, "platform": 1 })).await?;
     docs.into_iter().map(|doc| day(tenant, &doc)).collect()
 }
 

@@ -1,12 +1,11 @@
 //! Campaigns: optimistic edits by version, the default mark, running totals.
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ReturnDocument;
 
 use super::Collections;
 use super::batch::Batcher;
-use super::codec::{DriverResult, conflict_as, decode, encode, is_duplicate_key, value};
+use super::codec::{DriverResult, all, conflict_as, decode, encode, is_duplicate_key, value};
 use super::counters::{self, Increment};
 use super::statements;
 use crate::model::{Campaign, CampaignId, CampaignStats, CampaignStatus, Platform, Timestamp, UserId};
@@ -48,8 +47,7 @@ pub(super) async fn list_campaigns(
         filter.insert("status", value(&status)?);
     }
     // Ids are UUIDv7: by id descending is newest first.
-    let docs: Vec<_> =
-        c.campaigns.find(filter).sort(doc! { "_id": -1 }).await.db()?.try_collect().await.db()?;
+    let docs: Vec<_> = all(c.campaigns.find(filter).sort(doc! { "_id": -1 })).await?;
     docs.into_iter().map(|doc| decode(doc, "id")).collect()
 }
 

@@ -2,13 +2,12 @@
 
 use std::collections::HashMap;
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::ReturnDocument;
 
 use super::Collections;
 use super::batch::{Batcher, Batches, KeyedUpdate};
-use super::codec::{DriverResult, count, decode, encode, is_duplicate_key, value};
+use super::codec::{DriverResult, all, count, decode, encode, is_duplicate_key, value};
 use super::statements;
 use crate::model::{
     Chat, ChatId, ChatQuery, ChatStatus, ChatUpdate, Conversion, Cursor, NewChat, Page, Timestamp, UserId,
@@ -111,8 +110,7 @@ pub(super) async fn get_chat(
 ) -> Result<Chat> {
     let read_together = |wanted: Vec<(UserId, ChatId)>| async move {
         let ids: Vec<String> = wanted.iter().map(|(_, id)| id.to_string()).collect();
-        let found: Vec<Document> =
-            c.chats.find(doc! { "_id": { "$in": ids } }).await.db()?.try_collect().await.db()?;
+        let found: Vec<Document> = all(c.chats.find(doc! { "_id": { "$in": ids } })).await?;
         // Each chat is answered only to its own business.
         let by_owner_and_id: HashMap<(&str, &str), &Document> = found
             .iter()
@@ -247,17 +245,13 @@ pub(super) async fn list_chats(c: &Collections, tenant: UserId, query: &ChatQuer
             ],
         );
     }
-    let docs: Vec<Document> = c
+    let query = c
         .chats
         .find(filter)
         .sort(doc! { "last_activity_at": -1, "_id": -1 })
         // One more than asked tells whether another page follows.
-        .limit(count(limit) + 1)
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+        .limit(count(limit) + 1);
+    let docs: Vec<Document> = all(query).await?;
     let items = docs.into_iter().map(|doc| decode(doc, "id")).collect::<Result<Vec<Chat>>>()?;
     Ok(Page::from_overfetch(items, limit, Chat::cursor))
 }

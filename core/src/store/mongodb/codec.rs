@@ -7,7 +7,7 @@
 //! wire) ids are strings.
 
 use futures_util::TryStreamExt;
-use mongodb::Collection;
+use mongodb::action::Find;
 use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::error::{Error, ErrorKind, WriteFailure};
 use serde::Serialize;
@@ -97,10 +97,15 @@ pub(super) fn from_driver(e: &Error) -> StoreError {
     }
 }
 
-/// The `_id`s of the documents `filter` finds (read from the index where one covers it).
-pub(super) async fn ids(collection: &Collection<Document>, filter: Document) -> Result<Vec<Bson>> {
-    let found: Vec<Document> =
-        collection.find(filter).projection(doc! { "_id": 1 }).await.db()?.try_collect().await.db()?;
+/// Every document `find` answers: the driver's cursor, drained.
+pub(super) async fn all(find: Find<'_, Document>) -> Result<Vec<Document>> {
+    find.await.db()?.try_collect().await.db()
+}
+
+/// The `_id`s of the documents `find` answers (read from the index where one covers
+/// it).
+pub(super) async fn ids(find: Find<'_, Document>) -> Result<Vec<Bson>> {
+    let found = all(find.projection(doc! { "_id": 1 })).await?;
     Ok(found.into_iter().filter_map(|mut doc| doc.remove("_id")).collect())
 }
 

@@ -1,10 +1,9 @@
 //! The knowledge-base documents a business uploads.
 
-use futures_util::TryStreamExt;
 use mongodb::bson::doc;
 
 use super::Collections;
-use super::codec::{DriverResult, conflict_as, decode, encode};
+use super::codec::{DriverResult, all, conflict_as, decode, encode};
 use crate::model::{Document, DocumentId, DocumentMeta, UserId};
 use crate::store::{Result, StoreError};
 
@@ -36,7 +35,7 @@ pub(super) async fn add_document(c: &Collections, document: &Document) -> Result
 }
 
 pub(super) async fn list_documents(c: &Collections, tenant: UserId) -> Result<Vec<DocumentMeta>> {
-    let docs: Vec<_> = c
+    let query = c
         .documents
         .find(doc! { "user_id": tenant.to_string() })
         .projection(doc! {
@@ -46,12 +45,8 @@ pub(super) async fn list_documents(c: &Collections, tenant: UserId) -> Result<Ve
             // The listing never carries the content, only its size.
             "size_bytes": { "$strLenBytes": "$content" },
         })
-        .sort(doc! { "uploaded_at": 1, "_id": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+        .sort(doc! { "uploaded_at": 1, "_id": 1 });
+    let docs: Vec<_> = all(query).await?;
     docs.into_iter().map(|doc| decode(doc, "id")).collect()
 }
 

@@ -1,10 +1,9 @@
 //! Connections to platform pages, and the page → business lookup webhooks need.
 
-use futures_util::TryStreamExt;
 use mongodb::bson::doc;
 
 use super::Collections;
-use super::codec::{DriverResult, decode, encode, is_duplicate_key, value};
+use super::codec::{DriverResult, all, decode, encode, is_duplicate_key, value};
 use crate::model::{Integration, IntegrationId, IntegrationStatus, Platform, Timestamp, UserId};
 use crate::store::{Result, StoreError};
 
@@ -68,15 +67,8 @@ pub(super) async fn get_integration(
 }
 
 pub(super) async fn list_integrations(c: &Collections, tenant: UserId) -> Result<Vec<Integration>> {
-    let docs: Vec<_> = c
-        .integrations
-        .find(doc! { "user_id": tenant.to_string() })
-        .sort(doc! { "_id": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+    let docs: Vec<_> =
+        all(c.integrations.find(doc! { "user_id": tenant.to_string() }).sort(doc! { "_id": 1 })).await?;
     docs.into_iter().map(|doc| decode(doc, "id")).collect()
 }
 

@@ -1,13 +1,12 @@
 //! Messages: appended to their chat, listed oldest first, deduplicated by the
 //! platform's message id.
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 
 use super::Collections;
 use super::batch::{Batcher, Batches, KeyedUpdate};
 use super::chats::{self, owned};
-use super::codec::{DriverResult, count, decode, encode, value};
+use super::codec::{DriverResult, all, count, decode, encode, value};
 use super::statements;
 use crate::model::{
     ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, Timestamp, UserId,
@@ -84,16 +83,8 @@ pub(super) async fn list_messages(
             ],
         );
     }
-    let docs: Vec<Document> = c
-        .messages
-        .find(filter)
-        .sort(doc! { "sent_at": 1, "_id": 1 })
-        .limit(count(limit) + 1)
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+    let docs: Vec<Document> =
+        all(c.messages.find(filter).sort(doc! { "sent_at": 1, "_id": 1 }).limit(count(limit) + 1)).await?;
     let items = docs.into_iter().map(|doc| decode(doc, "id")).collect::<Result<Vec<Message>>>()?;
     Ok(Page::from_overfetch(items, limit, Message::cursor))
 }
@@ -104,16 +95,12 @@ pub(super) async fn recent_messages(
     chat: ChatId,
     limit: usize,
 ) -> Result<Vec<Message>> {
-    let docs: Vec<Document> = c
+    let query = c
         .messages
         .find(doc! { "chat_id": chat.to_string(), "user_id": tenant.to_string() })
         .sort(doc! { "sent_at": -1, "_id": -1 })
-        .limit(count(limit))
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+        .limit(count(limit));
+    let docs: Vec<Document> = all(query).await?;
     // Messages of the tenant's own were found, so the chat is theirs; only an empty
     // answer needs the chat looked up, for a wrong id must not pass as an empty chat.
     if docs.is_empty()
@@ -160,16 +147,8 @@ pub(super) async fn unsettled_messages(
     let mut found: Vec<Message> = Vec::new();
     for state in UNSETTLED {
         let filter = doc! { "delivery": value(&state)?, "sent_at": { "$lt": before.clone() } };
-        let docs: Vec<Document> = c
-            .messages
-            .find(filter)
-            .sort(doc! { "sent_at": 1 })
-            .limit(count(limit))
-            .await
-            .db()?
-            .try_collect()
-            .await
-            .db()?;
+        let docs: Vec<Document> =
+            all(c.messages.find(filter).sort(doc! { "sent_at": 1 }).limit(count(limit))).await?;
         for doc in docs {
             found.push(decode(doc, "id")?);
         }

@@ -103,7 +103,7 @@ pub(super) async fn update_by_key(
     let count = updates.len();
     let (failures, all_matched) = update(db, collection, updates).await?.failures(count);
     let found: Option<Vec<Bson>> =
-        if all_matched { None } else { Some(ids(collection, doc! { "$or": filters.clone() }).await?) };
+        if all_matched { None } else { Some(ids(collection.find(doc! { "$or": filters.clone() })).await?) };
     Ok(failures
         .into_iter()
         .zip(filters)

@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::Hint;
 
@@ -23,7 +22,7 @@ use super::{claimable, expiry};
 use crate::model::{InboxClaim, InboxEvent, InboxStatus, LeaseId, Timestamp};
 use crate::store::mongodb::Collections;
 use crate::store::mongodb::batch::Batcher;
-use crate::store::mongodb::codec::{DriverResult, count, decode, ids, value};
+use crate::store::mongodb::codec::{all, count, decode, ids, value};
 use crate::store::mongodb::indexes::CLAIM_WINDOW;
 use crate::store::mongodb::statements;
 use crate::store::{Result, StoreError};
@@ -222,21 +221,17 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(HashMap<usize, Inb
 /// and a conversation held through a flood of its own events is left out by the query,
 /// not read and skipped.
 async fn candidates(c: &Collections, now: &Bson, window: usize) -> Result<Vec<Candidate>> {
-    let held = ids(&c.inbox_leases, doc! { "lease_until": { "$gt": now.clone() } }).await?;
+    let held = ids(c.inbox_leases.find(doc! { "lease_until": { "$gt": now.clone() } })).await?;
     let mut waiting = claimable(now)?;
     waiting.insert("conversation", doc! { "$nin": held });
-    let oldest: Vec<Document> = c
+    let query = c
         .inbox
         .find(waiting)
         .sort(doc! { "occurred_at": 1, "_id": 1 })
         .projection(doc! { "_id": 1, "conversation": 1 })
         .hint(Hint::Name(CLAIM_WINDOW.to_owned()))
-        .limit(count(window))
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+        .limit(count(window));
+    let oldest: Vec<Document> = all(query).await?;
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut by_conversation: HashMap<String, usize> = HashMap::new();
     for event in oldest {
@@ -260,15 +255,11 @@ async fn leased_events(
     leases: impl Iterator<Item = LeaseId>,
 ) -> Result<HashMap<LeaseId, Vec<InboxEvent>>> {
     let leases: Vec<String> = leases.map(|lease| lease.to_string()).collect();
-    let docs: Vec<Document> = c
+    let query = c
         .inbox
         .find(doc! { "lease": { "$in": leases }, "status": value(&InboxStatus::Leased)? })
-        .sort(doc! { "occurred_at": 1, "_id": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+        .sort(doc! { "occurred_at": 1, "_id": 1 });
+    let docs: Vec<Document> = all(query).await?;
     let mut by_lease: HashMap<LeaseId, Vec<InboxEvent>> = HashMap::new();
     for doc in docs {
         let event: InboxEvent = decode(doc, "key")?;

@@ -16,7 +16,6 @@
 mod book;
 mod claim;
 
-use futures_util::TryStreamExt;
 use mongodb::bson::{Bson, DateTime, Document, doc};
 
 use book::Finishing;
@@ -25,7 +24,7 @@ pub(super) use claim::{Wanted, claim};
 
 use super::Collections;
 use super::batch::{Batcher, Batches};
-use super::codec::{DriverResult, decode, encode, value};
+use super::codec::{DriverResult, all, count, decode, encode, ids, value};
 use super::statements;
 use crate::model::{Enqueued, InboxEvent, InboxStatus, LeaseId, NewInboxEvent, Timestamp};
 use crate::store::{Result, StoreError};
@@ -210,15 +209,8 @@ async fn end_events(c: &Collections, endings: Vec<Ending>) -> Result<Vec<Result<
         return Ok(failures.into_iter().map(|failure| failure.map_or(Ok(true), Err)).collect());
     }
     let keys: Vec<&str> = endings.iter().map(|(key, _, _)| key.as_str()).collect();
-    let now: Vec<Document> = c
-        .inbox
-        .find(doc! { "_id": { "$in": keys } })
-        .projection(doc! { ENDED_BY: 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
+    let now: Vec<Document> =
+        all(c.inbox.find(doc! { "_id": { "$in": keys } }).projection(doc! { ENDED_BY: 1 })).await?;
     Ok(failures
         .into_iter()
         .zip(endings.iter().zip(&marks))
@@ -261,23 +253,14 @@ pub(super) async fn release(c: &Collections, book: &LeaseBook, lease: LeaseId) -
 /// at a time, through the index of status and due time.
 pub(super) async fn forget_handled(c: &Collections, before: Timestamp, limit: usize) -> Result<usize> {
     let handled = doc! { "status": value(&InboxStatus::Done)?, "available_at": { "$lt": value(&before)? } };
-    let oldest: Vec<Document> = c
-        .inbox
-        .find(handled.clone())
-        .sort(doc! { "status": 1, "available_at": 1 })
-        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-        .projection(doc! { "_id": 1 })
-        .await
-        .db()?
-        .try_collect()
-        .await
-        .db()?;
-    let ids: Vec<Bson> = oldest.into_iter().filter_map(|mut event| event.remove("_id")).collect();
-    if ids.is_empty() {
+    let oldest =
+        c.inbox.find(handled.clone()).sort(doc! { "status": 1, "available_at": 1 }).limit(count(limit));
+    let oldest = ids(oldest).await?;
+    if oldest.is_empty() {
         return Ok(0);
     }
     let mut these = handled;
-    these.insert("_id", doc! { "$in": ids });
+    these.insert("_id", doc! { "$in": oldest });
     let deleted = c.inbox.delete_many(these).await.db()?;
     Ok(usize::try_from(deleted.deleted_count).unwrap_or(usize::MAX))
 }
