@@ -23,6 +23,7 @@ use closer_core::store::StoreError;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::worker::LONGEST_RETRY_PAUSE;
 use crate::state::AppState;
 
 /// The first pass waits for the start-up's own work; the next ones come hourly.
@@ -38,15 +39,12 @@ const BITE: usize = 1_000;
 /// ([`settle_window`]).
 const SENDS_SETTLE_WITHIN: Duration = Duration::from_hours(1);
 
-/// The longest pause between two attempts at an inbox event (`worker::retry_at`).
-const LONGEST_RETRY_PAUSE: Duration = Duration::from_mins(5);
-
 /// Messages settled per store call.
 const SEND_BITE: usize = 100;
 
 /// Why a send that never finished is marked failed, for the owner.
-pub const UNFINISHED_SEND: &str = "never confirmed by the platform: sending stopped midway (closerd was stopped, or gave up), \
-     so the customer most likely did not get it";
+pub const UNFINISHED_SEND: &str = "never confirmed by the platform: sending stopped midway (closerd was stopped, \
+     or gave up), so the customer most likely did not get it; send it again if it still matters";
 
 pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let settle_from = Instant::now() + settle_window(&state.pipeline.config);

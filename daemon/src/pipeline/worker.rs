@@ -82,9 +82,12 @@ async fn work(state: &AppState, claim: InboxClaim) {
     }
 }
 
+/// The longest pause before a failed event is tried again.
+pub(super) const LONGEST_RETRY_PAUSE: Duration = Duration::from_mins(5);
+
 /// When a failed event may be tried again: a few seconds, doubling per attempt, at
-/// most five minutes.
+/// most [`LONGEST_RETRY_PAUSE`].
 pub fn retry_at(now: Timestamp, attempts: u32) -> Timestamp {
-    let secs = 2_u64.saturating_pow(attempts.min(8)).min(300);
-    now + Duration::from_secs(secs)
+    let pause = Duration::from_secs(2_u64.saturating_pow(attempts.min(8)));
+    now + pause.min(LONGEST_RETRY_PAUSE)
 }
