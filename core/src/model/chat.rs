@@ -430,6 +430,22 @@ impl Message {
         }
         Ok(())
     }
+
+    /// Checks an answer of several messages before it is stored: at least one, each
+    /// valid, all of one chat; returns that chat's business and id.
+    pub fn validate_reply(messages: &[Self]) -> Result<(UserId, ChatId), ValidationError> {
+        let Some(first) = messages.first() else {
+            return Err(ValidationError::new("messages", Problem::Empty));
+        };
+        for message in messages {
+            message.validate()?;
+            if (message.user_id, message.chat_id) != (first.user_id, first.chat_id) {
+                let reason = "must all belong to one chat".to_owned();
+                return Err(ValidationError::new("messages", Problem::NotAllowed { reason }));
+            }
+        }
+        Ok((first.user_id, first.chat_id))
+    }
 }
 
 /// Which messages of a chat to list, oldest first.

@@ -191,6 +191,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Appends a message to its chat and moves the chat's activity times. Conflict if
     /// a message with the same platform message id is stored already.
     async fn append_message(&self, message: &Message) -> Result<()>;
+    /// Appends an answer to its chat: `messages` (of one chat, in order) and what the
+    /// answer changes about the chat (`update`, which may change nothing), in one
+    /// write, and returns the chat as it is now. Conflict, with nothing written, when
+    /// one of the messages is stored already; not found when the chat is not the
+    /// business's. On SQLite it is one transaction; MongoDB, without transactions,
+    /// stores the messages first and then moves the chat in one statement.
+    async fn append_reply(&self, messages: &[Message], update: &ChatUpdate, now: Timestamp) -> Result<Chat>;
     /// Oldest first, with a cursor for the next page.
     async fn list_messages(
         &self,

@@ -214,6 +214,82 @@ pub async fn messages_append_in_order_and_deduplicate(store: Arc<dyn Store>) {
     assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat").message_count, 9);
 }
 
+pub async fn a_reply_and_what_it_changes_are_stored_together(store: Arc<dyn Store>) {
+    let ana = user(&*store, "ana@shop.example").await;
+    let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");
+    let question = message(ana.id, chat.id, Sender::Customer, "How much is it?", at(10));
+    store.append_message(&question).await.expect("append");
+
+    let first = message(ana.id, chat.id, Sender::Ai, "It is 25 dollars.", at(11));
+    let mut second = message(ana.id, chat.id, Sender::Ai, "Shall I put one aside?", at(12));
+    second.quick_replies = vec![QuickReply { title: "Yes".into(), payload: "BUY".into() }];
+    let lead =
+        LeadScore { score: 40, reasons: vec![LeadReason { signal: "asked the price".into(), points: 15 }] };
+    let update = ChatUpdate {
+        lead: Some(lead.clone()),
+        flow_step: Some(FlowStep::Qualification { index: 0 }),
+        mode: Some(ChatMode::Human),
+        handoff_requested: Some(true),
+        ..ChatUpdate::default()
+    };
+    let answered =
+        store.append_reply(&[first.clone(), second.clone()], &update, at(20)).await.expect("reply");
+    assert_eq!(answered.message_count, 3);
+    assert_eq!(answered.last_activity_at, at(12));
+    assert_eq!(answered.last_customer_message_at, Some(at(10)), "a reply is not the customer writing");
+    assert_eq!((&answered.lead, answered.flow_step), (&lead, FlowStep::Qualification { index: 0 }));
+    assert_eq!(
+        (answered.mode, answered.mode_changed_at, answered.handoff_requested),
+        (ChatMode::Human, Some(at(20)), true)
+    );
+    assert_eq!(answered.updated_at, at(20));
+    let stored = store.get_chat(ana.id, chat.id).await.expect("chat");
+    assert_eq!(stored, answered, "what is returned is what is stored");
+    let page = store.list_messages(ana.id, chat.id, &MessageQuery::default()).await.expect("list");
+    assert_eq!(page.items, [question, first.clone(), second.clone()]);
+
+    // The same reply again (work taken again): refused, and nothing moves twice.
+    let again = store.append_reply(&[first.clone(), second.clone()], &update, at(21)).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    // A reply whose second part is stored already: its first part does not stay either.
+    let fresh = message(ana.id, chat.id, Sender::Ai, "A new first part", at(13));
+    let moved = ChatUpdate { flow_step: Some(FlowStep::Closing), ..ChatUpdate::default() };
+    let half = store.append_reply(&[fresh.clone(), second.clone()], &moved, at(22)).await;
+    assert!(matches!(half, Err(StoreError::Conflict(_))), "{half:?}");
+    assert!(matches!(store.get_message(ana.id, fresh.id).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(
+        store.get_chat(ana.id, chat.id).await.expect("chat"),
+        stored,
+        "a refused reply changes nothing"
+    );
+
+    // Another business's chat, messages of two chats, none, a bad update: refused,
+    // and nothing stored.
+    let eve = user(&*store, "eve@shop.example").await;
+    let intruder = message(eve.id, chat.id, Sender::Ai, "Hello from elsewhere", at(14));
+    let foreign = store.append_reply(std::slice::from_ref(&intruder), &moved, at(23)).await;
+    assert!(matches!(foreign, Err(StoreError::NotFound { .. })), "{foreign:?}");
+    assert!(matches!(store.get_message(eve.id, intruder.id).await, Err(StoreError::NotFound { .. })));
+    let (other, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-2")).await.expect("chat");
+    let mixed = [fresh.clone(), message(ana.id, other.id, Sender::Ai, "elsewhere", at(14))];
+    assert!(matches!(store.append_reply(&mixed, &moved, at(23)).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.append_reply(&[], &moved, at(23)).await, Err(StoreError::Invalid(_))));
+    let bad = ChatUpdate { lead: Some(LeadScore { score: 101, reasons: vec![] }), ..ChatUpdate::default() };
+    let refused = store.append_reply(std::slice::from_ref(&fresh), &bad, at(23)).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    assert!(matches!(store.get_message(ana.id, fresh.id).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat"), stored);
+
+    // A reply that changes nothing else moves only the count and the times, forward.
+    let late = message(ana.id, chat.id, Sender::Ai, "Anything else?", at(40));
+    let plain = store.append_reply(&[late], &ChatUpdate::default(), at(30)).await.expect("reply");
+    assert_eq!((plain.message_count, plain.last_activity_at, plain.updated_at), (4, at(40), at(40)));
+    assert_eq!(
+        (plain.mode_changed_at, plain.flow_step),
+        (Some(at(20)), FlowStep::Qualification { index: 0 })
+    );
+}
+
 pub async fn delivery_state_is_recorded(store: Arc<dyn Store>) {
     let ana = user(&*store, "ana@shop.example").await;
     let (chat, _) = store.find_or_create_chat(&new_chat(ana.id, "psid-1")).await.expect("chat");

@@ -66,6 +66,7 @@ conformance! {
     chats::chat_updates_apply_and_validate,
     chats::chat_listing_filters_and_pages_without_gaps,
     chats::messages_append_in_order_and_deduplicate,
+    chats::a_reply_and_what_it_changes_are_stored_together,
     chats::delivery_state_is_recorded,
     chats::a_sale_is_recorded_once_under_concurrency,
     chats::unsettled_messages_are_found_across_businesses,

@@ -83,8 +83,7 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
         }
         let parts = stored_reply(state, tenant, &input.key).await?;
         if !parts.is_empty() {
-            let chat = state.store.get_chat(tenant, chat_id).await?;
-            if let wait @ Answered::AwaitEcho { .. } = send_parts(state, &chat, parts, i + 1).await? {
+            if let wait @ Answered::AwaitEcho { .. } = resume(state, &first.chat, parts, i + 1).await? {
                 return Ok(wait);
             }
             unanswered = &incoming[i + 1..];
@@ -129,10 +128,35 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
         tracing::info!(chat = %chat.id, "the owner took over while the AI was answering: its reply is dropped");
         return Ok(Answered::Done);
     }
-    let key = &unanswered[unanswered.len() - 1].key;
-    let parts = write_reply(state, &chat, key, &reply, channel.max_text_chars()).await?;
-    let chat = follow_up(state, chat, &reply, unanswered).await?;
-    send_parts(state, &chat, parts, unanswered.len()).await
+    let written = write_reply(state, chat, &reply, unanswered, channel.max_text_chars()).await?;
+    let Some((chat, parts)) = written else {
+        // Written meanwhile by a worker that held these events before us (its lease
+        // ran out), which may be sending it now.
+        let parts = stored_reply(state, tenant, &unanswered[unanswered.len() - 1].key).await?;
+        return resume(state, &first.chat, parts, unanswered.len()).await;
+    };
+    send_parts(state, &chat, parts, unanswered.len()).await?;
+    Ok(Answered::Done)
+}
+
+/// Sends the parts of a reply found stored that have not gone out, unless one was
+/// being handed to the platform (by a process that stopped, or a worker that lost
+/// its lease) so recently that it may still be on its way: sending it again could
+/// send it twice, and its echo, which marks it sent, settles it.
+async fn resume(
+    state: &AppState,
+    chat: &Chat,
+    parts: Vec<Message>,
+    answered: usize,
+) -> Result<Answered, AppError> {
+    if let Some(handed) = parts.iter().find(|m| m.delivery == DeliveryState::Sending)
+        && state.clock.now() < handed.sent_at + ECHO_WAIT
+    {
+        return Ok(Answered::AwaitEcho { until: handed.sent_at + ECHO_WAIT });
+    }
+    let chat = state.store.get_chat(chat.user_id, chat.id).await?;
+    send_parts(state, &chat, parts, answered).await?;
+    Ok(Answered::Done)
 }
 
 /// With `[pipeline] handback_after_minutes`, a chat the owner took over and has not
@@ -213,23 +237,29 @@ async fn think(state: &AppState, chat: &Chat, unanswered: &[Incoming]) -> Result
     reply.map_err(|error: AiError| AppError::Internal(format!("the AI could not answer: {error}")))
 }
 
-/// Stores the reply's parts (not sent yet), and shows them on the consoles.
+/// Stores the reply's parts and what the reply changes about the chat, in one write,
+/// then shows them on the consoles. The parts are stored as being sent: they go out
+/// next, and a process that stops before they are recorded sent leaves them to wait
+/// for their echo rather than be sent twice. `None`: the reply to these messages was
+/// written already (by a worker that held them before).
 async fn write_reply(
     state: &AppState,
-    chat: &Chat,
-    key: &str,
+    chat: Chat,
     reply: &Reply,
+    unanswered: &[Incoming],
     max_chars: usize,
-) -> Result<Vec<Message>, AppError> {
+) -> Result<Option<(Chat, Vec<Message>)>, AppError> {
     let tenant = chat.user_id;
+    let key = &unanswered[unanswered.len() - 1].key;
     let texts = split_text(&reply.text, max_chars);
     let last = texts.len().saturating_sub(1);
     // After what it answers, even within the same millisecond.
     let after_question = chat.last_customer_message_at.map(|at| at + Duration::from_millis(1));
     let now = after_question.map_or(state.clock.now(), |after| after.max(state.clock.now()));
-    let mut parts = Vec::with_capacity(texts.len());
-    for (index, text) in texts.into_iter().enumerate() {
-        let message = Message {
+    let parts: Vec<Message> = texts
+        .into_iter()
+        .enumerate()
+        .map(|(index, text)| Message {
             id: reply_id(tenant, key, index),
             chat_id: chat.id,
             user_id: tenant,
@@ -238,80 +268,87 @@ async fn write_reply(
             platform_message_id: None,
             // One millisecond apart, so the parts list in order.
             sent_at: now + Duration::from_millis(index as u64),
-            delivery: DeliveryState::Pending,
+            delivery: DeliveryState::Sending,
             error: None,
             quick_replies: if index == last { fit_quick_replies(&reply.quick_replies) } else { Vec::new() },
             attachments: Vec::new(),
-        };
-        match state.store.append_message(&message).await {
-            Ok(()) => {
-                state
-                    .events
-                    .publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
-                parts.push(message);
-            }
-            // Written already by an earlier attempt that stopped before sending.
-            Err(StoreError::Conflict(_)) => parts.push(state.store.get_message(tenant, message.id).await?),
-            Err(other) => return Err(other.into()),
-        }
+        })
+        .collect();
+    let follow_up = FollowUp::of(state, &chat, reply, unanswered);
+    let answered = match state.store.append_reply(&parts, &follow_up.update, state.clock.now()).await {
+        Ok(answered) => answered,
+        Err(StoreError::Conflict(_)) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    };
+    for message in &parts {
+        state.events.publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
     }
-    Ok(parts)
+    follow_up.announce(state, &answered, unanswered).await?;
+    Ok(Some((answered, parts)))
 }
 
-/// What the reply means for the chat: the flow moves on, the lead score follows the
+/// What a reply means for the chat: the flow moves on, the lead score follows the
 /// signals, a request for a person hands the chat to the owner.
-async fn follow_up(
-    state: &AppState,
-    chat: Chat,
-    reply: &Reply,
-    unanswered: &[Incoming],
-) -> Result<Chat, AppError> {
-    let tenant = chat.user_id;
-    let mut signals: Vec<Signal> = reply.signals.iter().copied().map(Signal::from).collect();
-    if unanswered.iter().any(|i| i.quick_reply_payload.as_deref().is_some_and(toward_buying)) {
-        signals.push(Signal::QuickReplyTowardBuying);
-    }
-    let scorer = &state.pipeline.scorer;
-    let lead = scorer.apply(&chat.lead, &signals);
-    let outcome = scorer.outcome(&chat.lead, &lead, chat.status);
-    let mut update = ChatUpdate::default();
-    if reply.next_step != chat.flow_step {
-        update.flow_step = Some(reply.next_step);
-    }
-    if lead != chat.lead {
-        update.lead = Some(lead);
-    }
-    if outcome.qualified_now {
-        update.status = Some(ChatStatus::Qualified);
-    }
-    if reply.handoff {
-        update.mode = Some(ChatMode::Human);
-        update.handoff_requested = Some(true);
-    }
-    if update == ChatUpdate::default() {
-        return Ok(chat); // the reply moved nothing: nothing to write
-    }
-    let now = state.clock.now();
-    let updated = state.store.update_chat(tenant, chat.id, &update, now).await?;
-    state.events.publish(tenant, Event::ChatUpdated { chat: updated.clone() });
-    if outcome.qualified_now {
-        tracing::info!(user = %tenant, chat = %chat.id, score = updated.lead.score, "a new lead");
-        count(state, &updated, now, &Metrics { leads: 1, ..Metrics::default() }).await;
-        if let Some(campaign) = updated.campaign_id {
-            let lead = CampaignStats { leads: 1, ..CampaignStats::default() };
-            state.store.add_campaign_stats(tenant, campaign, &lead).await?;
+struct FollowUp {
+    update: ChatUpdate,
+    /// The score crossed the threshold with this reply: a new lead.
+    qualified_now: bool,
+    handoff: bool,
+}
+
+impl FollowUp {
+    fn of(state: &AppState, chat: &Chat, reply: &Reply, unanswered: &[Incoming]) -> Self {
+        let mut signals: Vec<Signal> = reply.signals.iter().copied().map(Signal::from).collect();
+        if unanswered.iter().any(|i| i.quick_reply_payload.as_deref().is_some_and(toward_buying)) {
+            signals.push(Signal::QuickReplyTowardBuying);
         }
+        let scorer = &state.pipeline.scorer;
+        let lead = scorer.apply(&chat.lead, &signals);
+        let outcome = scorer.outcome(&chat.lead, &lead, chat.status);
+        let mut update = ChatUpdate::default();
+        if reply.next_step != chat.flow_step {
+            update.flow_step = Some(reply.next_step);
+        }
+        if lead != chat.lead {
+            update.lead = Some(lead);
+        }
+        if outcome.qualified_now {
+            update.status = Some(ChatStatus::Qualified);
+        }
+        if reply.handoff {
+            update.mode = Some(ChatMode::Human);
+            update.handoff_requested = Some(true);
+        }
+        Self { update, qualified_now: outcome.qualified_now, handoff: reply.handoff }
     }
-    if reply.handoff {
-        let reason = if unanswered.iter().any(|i| i.text.to_lowercase().contains("person")) {
-            "the customer asked to talk to a person"
-        } else {
-            "the AI could not help and handed the chat over"
-        };
-        tracing::info!(user = %tenant, chat = %chat.id, reason, "handoff requested");
-        state.events.publish(tenant, Event::HandoffRequested { chat_id: chat.id, reason: reason.to_owned() });
+
+    /// Tells the consoles, and counts a new lead, once the chat is stored as `chat`.
+    async fn announce(&self, state: &AppState, chat: &Chat, unanswered: &[Incoming]) -> Result<(), AppError> {
+        let tenant = chat.user_id;
+        if self.update != ChatUpdate::default() {
+            state.events.publish(tenant, Event::ChatUpdated { chat: chat.clone() });
+        }
+        if self.qualified_now {
+            tracing::info!(user = %tenant, chat = %chat.id, score = chat.lead.score, "a new lead");
+            count(state, chat, state.clock.now(), &Metrics { leads: 1, ..Metrics::default() }).await;
+            if let Some(campaign) = chat.campaign_id {
+                let lead = CampaignStats { leads: 1, ..CampaignStats::default() };
+                state.store.add_campaign_stats(tenant, campaign, &lead).await?;
+            }
+        }
+        if self.handoff {
+            let reason = if unanswered.iter().any(|i| i.text.to_lowercase().contains("person")) {
+                "the customer asked to talk to a person"
+            } else {
+                "the AI could not help and handed the chat over"
+            };
+            tracing::info!(user = %tenant, chat = %chat.id, reason, "handoff requested");
+            state
+                .events
+                .publish(tenant, Event::HandoffRequested { chat_id: chat.id, reason: reason.to_owned() });
+        }
+        Ok(())
     }
-    Ok(updated)
 }
 
 /// Sends the parts not sent yet, in order; a part that fails for good stops the rest
@@ -322,28 +359,20 @@ async fn send_parts(
     chat: &Chat,
     parts: Vec<Message>,
     answered: usize,
-) -> Result<Answered, AppError> {
+) -> Result<(), AppError> {
     let tenant = chat.user_id;
-    let now = state.clock.now();
-    // Handed over by a process that stopped before it learned the answer: wait for the
-    // echo (which marks it sent) rather than risk sending it twice.
-    if let Some(handed) = parts.iter().find(|m| m.delivery == DeliveryState::Sending)
-        && now < handed.sent_at + ECHO_WAIT
-    {
-        return Ok(Answered::AwaitEcho { until: handed.sent_at + ECHO_WAIT });
-    }
     let unsent: Vec<Message> = parts
         .into_iter()
         .filter(|m| matches!(m.delivery, DeliveryState::Pending | DeliveryState::Sending))
         .collect();
     if unsent.is_empty() {
-        return Ok(Answered::Done);
+        return Ok(());
     }
     let Some((channel, integration)) = channel_for(state, tenant, chat.platform).await? else {
         for message in &unsent {
             fail(state, chat, message, "the page is not connected: connect it to send replies").await?;
         }
-        return Ok(Answered::Done);
+        return Ok(());
     };
     let mut first = true;
     let mut unsent = unsent.into_iter();
@@ -370,7 +399,7 @@ async fn send_parts(
             }
         }
     }
-    Ok(Answered::Done)
+    Ok(())
 }
 
 /// Sends one stored message and records the outcome on it. The outer error is the
@@ -383,9 +412,11 @@ async fn deliver(
     outgoing: &OutgoingMessage,
 ) -> Result<Result<(), SendError>, AppError> {
     let tenant = chat.user_id;
-    // Recorded first: if this process stops before the answer is, the next one knows
-    // the message may have gone out.
-    state.store.set_message_delivery(tenant, message.id, DeliveryState::Sending, None, None).await?;
+    // Recorded first (an answer's parts are stored so): if this process stops before
+    // the answer is, the next one knows the message may have gone out.
+    if message.delivery != DeliveryState::Sending {
+        state.store.set_message_delivery(tenant, message.id, DeliveryState::Sending, None, None).await?;
+    }
     match channel.send(outgoing).await {
         Ok(sent) => {
             let stored = state
@@ -586,7 +617,7 @@ pub async fn tell_back_with_the_assistant(state: &AppState, chat: &Chat) {
         return;
     }
     state.events.publish(chat.user_id, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
-    if let Err(error) = send_parts(state, chat, vec![message], 0).await.map(drop) {
+    if let Err(error) = send_parts(state, chat, vec![message], 0).await {
         tracing::warn!(%error, "cannot send the hand-back notice");
     }
 }

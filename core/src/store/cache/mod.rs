@@ -371,6 +371,10 @@ impl Store for CachedStore {
         self.inner.append_message(message).await
     }
 
+    async fn append_reply(&self, messages: &[Message], update: &ChatUpdate, now: Timestamp) -> Result<Chat> {
+        self.inner.append_reply(messages, update, now).await
+    }
+
     async fn list_messages(
         &self,
         tenant: UserId,

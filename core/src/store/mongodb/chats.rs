@@ -139,6 +139,16 @@ pub(super) async fn update_chat(
     update: &ChatUpdate,
     now: Timestamp,
 ) -> Result<Chat> {
+    let set = fields_set(update, now)?;
+    if !write(c, &batches.chat_updates, (owned(tenant, id), doc! { "$set": set })).await? {
+        return Err(StoreError::not_found("chat"));
+    }
+    get_chat(c, &batches.chat_reads, tenant, id).await
+}
+
+/// The `$set` of the fields `update` names, `updated_at` among them: what
+/// [`ChatUpdate::apply_to`] does in memory.
+pub(super) fn fields_set(update: &ChatUpdate, now: Timestamp) -> Result<Document> {
     let mut set = doc! { "updated_at": value(&now)? };
     if update.mode.is_some() {
         set.insert("mode_changed_at", value(&now)?);
@@ -159,10 +169,7 @@ pub(super) async fn update_chat(
             set.insert(field, new);
         }
     }
-    if !write(c, &batches.chat_updates, (owned(tenant, id), doc! { "$set": set })).await? {
-        return Err(StoreError::not_found("chat"));
-    }
-    get_chat(c, &batches.chat_reads, tenant, id).await
+    Ok(set)
 }
 
 /// Applies `update` to the chat its filter finds (by id and business), in one command

@@ -9,7 +9,8 @@ use super::chats::{self, owned};
 use super::codec::{DriverResult, all, count, decode, encode, value};
 use super::statements;
 use crate::model::{
-    ChatId, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender, Timestamp, UserId,
+    Chat, ChatId, ChatUpdate, Cursor, DeliveryState, Message, MessageId, MessageQuery, Page, Sender,
+    Timestamp, UserId,
 };
 use crate::store::{Result, StoreError};
 
@@ -27,16 +28,9 @@ pub(super) async fn append_message(c: &Collections, batches: &Batches, message: 
     // so what stays is what the sequential version would have left. Messages appended
     // together (many chats at once) are inserted by one command.
     let record = encode(message, "id")?;
-    let insert_together = |records: Vec<Document>| async move {
-        let count = records.len();
-        let outcome = statements::insert(&c.db, &c.messages, records).await?;
-        Ok(outcome.answers(count, true, false))
-    };
     let counters = (chat.clone(), doc! { "$inc": { "message_count": 1_i64 }, "$max": max });
-    let (moved, inserted) = tokio::join!(
-        chats::write(c, &batches.chat_updates, counters),
-        batches.messages.write(record, insert_together),
-    );
+    let (moved, inserted) =
+        tokio::join!(chats::write(c, &batches.chat_updates, counters), insert(c, batches, record));
     let moved = moved?;
     match (moved, inserted) {
         (true, Ok(true)) => Ok(()),
@@ -59,6 +53,73 @@ pub(super) async fn append_message(c: &Collections, batches: &Batches, message: 
             }
         }
     }
+}
+
+/// An answer: its messages first, then its chat moved by one statement (the count,
+/// the times and `update`). Without a transaction, what a refused write leaves is
+/// undone by hand: the messages this call inserted are deleted again when one of them
+/// was stored already or the chat is not the business's. A crash between the two
+/// writes leaves the messages stored and the chat as it was.
+pub(super) async fn append_reply(
+    c: &Collections,
+    batches: &Batches,
+    (tenant, id): (UserId, ChatId),
+    messages: &[Message],
+    update: &ChatUpdate,
+    now: Timestamp,
+) -> Result<Chat> {
+    let mut inserted: Vec<&Message> = Vec::with_capacity(messages.len());
+    for message in messages {
+        let outcome = insert(c, batches, encode(message, "id")?).await;
+        if !matches!(outcome, Ok(true)) {
+            undo(c, &inserted).await?;
+            outcome?;
+            return Err(StoreError::Conflict("this message is stored already".into()));
+        }
+        inserted.push(message);
+    }
+
+    // What `Chat::count_message` does for each message, and `update` before them.
+    let last = messages.iter().map(|m| m.sent_at).max().unwrap_or(now);
+    let mut max = doc! { "last_activity_at": value(&last)? };
+    if let Some(customer) = messages.iter().filter(|m| m.sender == Sender::Customer).map(|m| m.sent_at).max()
+    {
+        max.insert("last_customer_message_at", value(&customer)?);
+    }
+    let count = i64::try_from(messages.len()).unwrap_or(i64::MAX);
+    let mut moved = doc! { "$inc": { "message_count": count } };
+    if *update == ChatUpdate::default() {
+        max.insert("updated_at", value(&last)?);
+    } else {
+        let mut set = chats::fields_set(update, now)?;
+        set.insert("updated_at", value(&now.max(last))?);
+        moved.insert("$set", set);
+    }
+    moved.insert("$max", max);
+    if !chats::write(c, &batches.chat_updates, (owned(tenant, id), moved)).await? {
+        undo(c, &inserted).await?;
+        return Err(StoreError::not_found("chat"));
+    }
+    chats::get_chat(c, &batches.chat_reads, tenant, id).await
+}
+
+/// Inserts a message together with the others waiting; `false`: stored already.
+async fn insert(c: &Collections, batches: &Batches, record: Document) -> Result<bool> {
+    let insert_together = |records: Vec<Document>| async move {
+        let count = records.len();
+        let outcome = statements::insert(&c.db, &c.messages, records).await?;
+        Ok(outcome.answers(count, true, false))
+    };
+    batches.messages.write(record, insert_together).await
+}
+
+/// Deletes messages this call inserted, when the write they were part of is refused.
+async fn undo(c: &Collections, inserted: &[&Message]) -> Result<()> {
+    if inserted.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = inserted.iter().map(|m| m.id.to_string()).collect();
+    c.messages.delete_many(doc! { "_id": { "$in": ids } }).await.db().map(drop)
 }
 
 pub(super) async fn list_messages(

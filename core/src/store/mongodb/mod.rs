@@ -328,6 +328,12 @@ impl Store for MongoStore {
         messages::append_message(&self.c, &self.batches, message).await
     }
 
+    async fn append_reply(&self, messages: &[Message], update: &ChatUpdate, now: Timestamp) -> Result<Chat> {
+        let chat = Message::validate_reply(messages)?;
+        update.validate()?;
+        messages::append_reply(&self.c, &self.batches, chat, messages, update, now).await
+    }
+
     async fn list_messages(
         &self,
         tenant: UserId,

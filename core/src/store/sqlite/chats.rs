@@ -120,6 +120,34 @@ pub(super) fn list_chats(conn: &Connection, tenant: UserId, query: &ChatQuery) -
 
 pub(super) fn append_message(conn: &Connection, message: &Message) -> Result<()> {
     let mut chat = get_chat(conn, message.user_id, message.chat_id)?;
+    insert_message(conn, message)?;
+    chat.count_message(message);
+    save(conn, &chat)?;
+    Ok(())
+}
+
+/// An answer's messages and what it changes about their chat, in one write: on a
+/// conflict the writer rolls back the messages inserted before it.
+pub(super) fn append_reply(
+    conn: &Connection,
+    (tenant, id): (UserId, ChatId),
+    messages: &[Message],
+    update: &ChatUpdate,
+    now: crate::model::Timestamp,
+) -> Result<Chat> {
+    let mut chat = get_chat(conn, tenant, id)?;
+    if *update != ChatUpdate::default() {
+        update.apply_to(&mut chat, now);
+    }
+    for message in messages {
+        insert_message(conn, message)?;
+        chat.count_message(message);
+    }
+    save(conn, &chat)?;
+    Ok(chat)
+}
+
+fn insert_message(conn: &Connection, message: &Message) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO messages (id, chat_id, user_id, platform_message_id, sent_at, doc, unsettled_since) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -134,8 +162,6 @@ pub(super) fn append_message(conn: &Connection, message: &Message) -> Result<()>
         unsettled_since(message)
     ])
     .map_err(|e| conflict_as(e, "this message is stored already"))?;
-    chat.count_message(message);
-    save(conn, &chat)?;
     Ok(())
 }
 

@@ -545,6 +545,13 @@ impl Store for SqliteStore {
         self.write(move |conn| chats::append_message(conn, &message)).await
     }
 
+    async fn append_reply(&self, messages: &[Message], update: &ChatUpdate, now: Timestamp) -> Result<Chat> {
+        let chat = Message::validate_reply(messages)?;
+        update.validate()?;
+        let (messages, update) = (messages.to_vec(), update.clone());
+        self.write(move |conn| chats::append_reply(conn, chat, &messages, &update, now)).await
+    }
+
     async fn list_messages(
         &self,
         tenant: UserId,
