@@ -431,17 +431,26 @@ impl Message {
         Ok(())
     }
 
-    /// Checks an answer of several messages before it is stored: at least one, each
-    /// valid, all of one chat; returns that chat's business and id.
+    /// Checks an answer before it is stored: at least one message, each valid, ours
+    /// (not the customer's), each once, all of one chat; returns that chat's
+    /// business and id.
     pub fn validate_reply(messages: &[Self]) -> Result<(UserId, ChatId), ValidationError> {
         let Some(first) = messages.first() else {
             return Err(ValidationError::new("messages", Problem::Empty));
         };
-        for message in messages {
+        let refuse = |reason: &str| {
+            Err(ValidationError::new("messages", Problem::NotAllowed { reason: reason.to_owned() }))
+        };
+        for (index, message) in messages.iter().enumerate() {
             message.validate()?;
             if (message.user_id, message.chat_id) != (first.user_id, first.chat_id) {
-                let reason = "must all belong to one chat".to_owned();
-                return Err(ValidationError::new("messages", Problem::NotAllowed { reason }));
+                return refuse("must all belong to one chat");
+            }
+            if message.sender == Sender::Customer {
+                return refuse("must be ours: a customer's message is appended on its own");
+            }
+            if messages[..index].iter().any(|earlier| earlier.id == message.id) {
+                return refuse("must each be there once");
             }
         }
         Ok((first.user_id, first.chat_id))

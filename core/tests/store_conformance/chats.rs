@@ -220,8 +220,11 @@ pub async fn a_reply_and_what_it_changes_are_stored_together(store: Arc<dyn Stor
     let question = message(ana.id, chat.id, Sender::Customer, "How much is it?", at(10));
     store.append_message(&question).await.expect("append");
 
-    let first = message(ana.id, chat.id, Sender::Ai, "It is 25 dollars.", at(11));
+    // As the pipeline writes them: being sent.
+    let mut first = message(ana.id, chat.id, Sender::Ai, "It is 25 dollars.", at(11));
+    first.delivery = DeliveryState::Sending;
     let mut second = message(ana.id, chat.id, Sender::Ai, "Shall I put one aside?", at(12));
+    second.delivery = DeliveryState::Sending;
     second.quick_replies = vec![QuickReply { title: "Yes".into(), payload: "BUY".into() }];
     let lead =
         LeadScore { score: 40, reasons: vec![LeadReason { signal: "asked the price".into(), points: 15 }] };
@@ -247,6 +250,8 @@ pub async fn a_reply_and_what_it_changes_are_stored_together(store: Arc<dyn Stor
     assert_eq!(stored, answered, "what is returned is what is stored");
     let page = store.list_messages(ana.id, chat.id, &MessageQuery::default()).await.expect("list");
     assert_eq!(page.items, [question, first.clone(), second.clone()]);
+    let unsettled = store.unsettled_messages(at(100), 10).await.expect("unsettled");
+    assert_eq!(unsettled, [first.clone(), second.clone()], "until recorded sent, they are unsettled sends");
 
     // The same reply again (work taken again): refused, and nothing moves twice.
     let again = store.append_reply(&[first.clone(), second.clone()], &update, at(21)).await;
@@ -274,6 +279,15 @@ pub async fn a_reply_and_what_it_changes_are_stored_together(store: Arc<dyn Stor
     let mixed = [fresh.clone(), message(ana.id, other.id, Sender::Ai, "elsewhere", at(14))];
     assert!(matches!(store.append_reply(&mixed, &moved, at(23)).await, Err(StoreError::Invalid(_))));
     assert!(matches!(store.append_reply(&[], &moved, at(23)).await, Err(StoreError::Invalid(_))));
+    let twice = [fresh.clone(), fresh.clone()];
+    assert!(matches!(store.append_reply(&twice, &moved, at(23)).await, Err(StoreError::Invalid(_))));
+    let theirs = message(ana.id, chat.id, Sender::Customer, "not an answer", at(14));
+    let customer = store.append_reply(&[theirs], &moved, at(23)).await;
+    assert!(matches!(customer, Err(StoreError::Invalid(_))), "{customer:?}");
+    let nowhere = message(ana.id, closer_core::model::ChatId::new(), Sender::Ai, "lost", at(14));
+    let missing = store.append_reply(std::slice::from_ref(&nowhere), &moved, at(23)).await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+    assert!(matches!(store.get_message(ana.id, nowhere.id).await, Err(StoreError::NotFound { .. })));
     let bad = ChatUpdate { lead: Some(LeadScore { score: 101, reasons: vec![] }), ..ChatUpdate::default() };
     let refused = store.append_reply(std::slice::from_ref(&fresh), &bad, at(23)).await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
@@ -288,6 +302,15 @@ pub async fn a_reply_and_what_it_changes_are_stored_together(store: Arc<dyn Stor
         (plain.mode_changed_at, plain.flow_step),
         (Some(at(20)), FlowStep::Qualification { index: 0 })
     );
+    // A change with parts written after `now` (the reply follows its question even
+    // within the same millisecond): the chat's time is the later of the two.
+    let ahead = message(ana.id, chat.id, Sender::Ai, "Here is the link.", at(60));
+    let closing = store.append_reply(&[ahead], &moved, at(50)).await.expect("reply");
+    assert_eq!(
+        (closing.flow_step, closing.last_activity_at, closing.updated_at),
+        (FlowStep::Closing, at(60), at(60))
+    );
+    assert_eq!(store.get_chat(ana.id, chat.id).await.expect("chat"), closing);
 }
 
 pub async fn delivery_state_is_recorded(store: Arc<dyn Store>) {

@@ -50,7 +50,7 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
             Ok(Answered::Done) => {}
             Ok(Answered::AwaitEcho { until }) => {
                 // Not a failure: the events wait (their echo is processed meanwhile).
-                let note = "waiting for the platform's echo of a reply sent before a restart";
+                let note = "waiting for the platform's echo of a reply another attempt began to send";
                 for key in &keys {
                     if let Err(error) = state.store.inbox_fail(lease, key, note, Some(until)).await {
                         tracing::warn!(%error, "cannot put an event back to wait");

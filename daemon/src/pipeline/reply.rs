@@ -37,8 +37,9 @@ const RESPONSE_WINDOW: Duration = Duration::from_hours(24);
 /// A person's replies (`HUMAN_AGENT`): this long.
 const HUMAN_AGENT_WINDOW: Duration = Duration::from_hours(24 * 7);
 
-/// How long a part found handed to the platform (by a process that stopped before
-/// recording the answer) waits for its echo before it is sent again. The platform
+/// How long a part found stored as being sent (by a process that stopped before it
+/// recorded the platform's answer, or a worker that lost its lease) waits for its
+/// echo, counted from when it was written, before it is sent again. The platform
 /// echoes every message a page sends, and redelivers webhooks until they are taken,
 /// so an echo that has not come by then means the message never left.
 const ECHO_WAIT: Duration = Duration::from_secs(10);
@@ -133,6 +134,11 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
         // Written meanwhile by a worker that held these events before us (its lease
         // ran out), which may be sending it now.
         let parts = stored_reply(state, tenant, &unanswered[unanswered.len() - 1].key).await?;
+        if parts.is_empty() {
+            // Only part of it is stored (a write whose fate the store could not tell):
+            // never answered, so try again rather than take the events as done.
+            return Err(AppError::Internal("a reply was found stored only in part: trying again".into()));
+        }
         return resume(state, &first.chat, parts, unanswered.len()).await;
     };
     send_parts(state, &chat, parts, unanswered.len()).await?;
@@ -283,7 +289,7 @@ async fn write_reply(
     for message in &parts {
         state.events.publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
     }
-    follow_up.announce(state, &answered, unanswered).await?;
+    follow_up.announce(state, &answered, unanswered).await;
     Ok(Some((answered, parts)))
 }
 
@@ -323,7 +329,8 @@ impl FollowUp {
     }
 
     /// Tells the consoles, and counts a new lead, once the chat is stored as `chat`.
-    async fn announce(&self, state: &AppState, chat: &Chat, unanswered: &[Incoming]) -> Result<(), AppError> {
+    /// A count that fails is logged: the reply goes out all the same.
+    async fn announce(&self, state: &AppState, chat: &Chat, unanswered: &[Incoming]) {
         let tenant = chat.user_id;
         if self.update != ChatUpdate::default() {
             state.events.publish(tenant, Event::ChatUpdated { chat: chat.clone() });
@@ -333,7 +340,9 @@ impl FollowUp {
             count(state, chat, state.clock.now(), &Metrics { leads: 1, ..Metrics::default() }).await;
             if let Some(campaign) = chat.campaign_id {
                 let lead = CampaignStats { leads: 1, ..CampaignStats::default() };
-                state.store.add_campaign_stats(tenant, campaign, &lead).await?;
+                if let Err(error) = state.store.add_campaign_stats(tenant, campaign, &lead).await {
+                    tracing::warn!(%error, "cannot count the lead in its campaign");
+                }
             }
         }
         if self.handoff {
@@ -347,7 +356,6 @@ impl FollowUp {
                 .events
                 .publish(tenant, Event::HandoffRequested { chat_id: chat.id, reason: reason.to_owned() });
         }
-        Ok(())
     }
 }
 
@@ -361,10 +369,9 @@ async fn send_parts(
     answered: usize,
 ) -> Result<(), AppError> {
     let tenant = chat.user_id;
-    let unsent: Vec<Message> = parts
+    let (unsent, out): (Vec<Message>, Vec<Message>) = parts
         .into_iter()
-        .filter(|m| matches!(m.delivery, DeliveryState::Pending | DeliveryState::Sending))
-        .collect();
+        .partition(|m| matches!(m.delivery, DeliveryState::Pending | DeliveryState::Sending));
     if unsent.is_empty() {
         return Ok(());
     }
@@ -374,7 +381,9 @@ async fn send_parts(
         }
         return Ok(());
     };
-    let mut first = true;
+    // The customer's messages count as answered with the first part out, once: a
+    // reply resumed after its first part went out has counted them already.
+    let mut first = out.iter().all(|m| m.delivery == DeliveryState::Failed);
     let mut unsent = unsent.into_iter();
     while let Some(message) = unsent.next() {
         let outgoing = OutgoingMessage::response(&chat.customer_id, &message.text)

@@ -57,9 +57,11 @@ pub(super) async fn append_message(c: &Collections, batches: &Batches, message: 
 
 /// An answer: its messages first, then its chat moved by one statement (the count,
 /// the times and `update`). Without a transaction, what a refused write leaves is
-/// undone by hand: the messages this call inserted are deleted again when one of them
-/// was stored already or the chat is not the business's. A crash between the two
-/// writes leaves the messages stored and the chat as it was.
+/// undone by hand: the messages this call inserted (and one whose insert failed, which
+/// the server may have made all the same) are deleted again when a message is not
+/// stored or the chat is not the business's. A crash between the two writes, or a
+/// failure of the chat's statement, leaves the messages stored and the chat as it was:
+/// work taken again then finds the reply and sends it, without its change to the chat.
 pub(super) async fn append_reply(
     c: &Collections,
     batches: &Batches,
@@ -70,22 +72,24 @@ pub(super) async fn append_reply(
 ) -> Result<Chat> {
     let mut inserted: Vec<&Message> = Vec::with_capacity(messages.len());
     for message in messages {
-        let outcome = insert(c, batches, encode(message, "id")?).await;
-        if !matches!(outcome, Ok(true)) {
-            undo(c, &inserted).await?;
-            outcome?;
-            return Err(StoreError::Conflict("this message is stored already".into()));
+        match insert(c, batches, encode(message, "id")?).await {
+            Ok(true) => inserted.push(message),
+            Ok(false) => {
+                undo(c, &inserted).await?;
+                return Err(StoreError::Conflict("this message is stored already".into()));
+            }
+            Err(error) => {
+                inserted.push(message);
+                undo(c, &inserted).await?;
+                return Err(error);
+            }
         }
-        inserted.push(message);
     }
 
-    // What `Chat::count_message` does for each message, and `update` before them.
+    // What `Chat::count_message` does for each message (an answer holds no customer
+    // message), and `update` before them.
     let last = messages.iter().map(|m| m.sent_at).max().unwrap_or(now);
     let mut max = doc! { "last_activity_at": value(&last)? };
-    if let Some(customer) = messages.iter().filter(|m| m.sender == Sender::Customer).map(|m| m.sent_at).max()
-    {
-        max.insert("last_customer_message_at", value(&customer)?);
-    }
     let count = i64::try_from(messages.len()).unwrap_or(i64::MAX);
     let mut moved = doc! { "$inc": { "message_count": count } };
     if *update == ChatUpdate::default() {

@@ -133,7 +133,7 @@ pub(super) fn append_reply(
     (tenant, id): (UserId, ChatId),
     messages: &[Message],
     update: &ChatUpdate,
-    now: crate::model::Timestamp,
+    now: Timestamp,
 ) -> Result<Chat> {
     let mut chat = get_chat(conn, tenant, id)?;
     if *update != ChatUpdate::default() {
