@@ -250,6 +250,10 @@ pub async fn a_reply_and_what_it_changes_are_stored_together(store: Arc<dyn Stor
     assert_eq!(stored, answered, "what is returned is what is stored");
     let page = store.list_messages(ana.id, chat.id, &MessageQuery::default()).await.expect("list");
     assert_eq!(page.items, [question, first.clone(), second.clone()]);
+    for part in [&first, &second] {
+        let finished = store.finish_reply(ana.id, part.id).await.expect("finish");
+        assert_eq!(finished, None, "a reply stored whole leaves nothing to finish");
+    }
     let unsettled = store.unsettled_messages(at(100), 10).await.expect("unsettled");
     assert_eq!(unsettled, [first.clone(), second.clone()], "until recorded sent, they are unsettled sends");
 

@@ -84,7 +84,9 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
         }
         let parts = stored_reply(state, tenant, &input.key).await?;
         if !parts.is_empty() {
-            if let wait @ Answered::AwaitEcho { .. } = resume(state, &first.chat, parts, i + 1).await? {
+            if let wait @ Answered::AwaitEcho { .. } =
+                resume(state, &first.chat, parts, &incoming[..=i]).await?
+            {
                 return Ok(wait);
             }
             unanswered = &incoming[i + 1..];
@@ -139,29 +141,37 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
             // never answered, so try again rather than take the events as done.
             return Err(AppError::Internal("a reply was found stored only in part: trying again".into()));
         }
-        return resume(state, &first.chat, parts, unanswered.len()).await;
+        return resume(state, &first.chat, parts, unanswered).await;
     };
     send_parts(state, &chat, parts, unanswered.len()).await?;
     Ok(Answered::Done)
 }
 
-/// Sends the parts of a reply found stored that have not gone out, unless one was
-/// being handed to the platform (by a process that stopped, or a worker that lost
-/// its lease) so recently that it may still be on its way: sending it again could
-/// send it twice, and its echo, which marks it sent, settles it.
+/// Finishes a reply found stored, the answer to `answered`: its change to the chat
+/// applied if a stop kept it from the chat, then its parts that have not gone out
+/// sent; unless one was being handed to the platform (by a process that stopped, or
+/// a worker that lost its lease) so recently that it may still be on its way:
+/// sending it again could send it twice, and its echo, which marks it sent, settles
+/// it.
 async fn resume(
     state: &AppState,
     chat: &Chat,
     parts: Vec<Message>,
-    answered: usize,
+    answered: &[Incoming],
 ) -> Result<Answered, AppError> {
+    if let Some(first) = parts.first()
+        && let Some((chat, update)) = state.store.finish_reply(chat.user_id, first.id).await?
+    {
+        tracing::info!(chat = %chat.id, "a reply's change to its chat was applied after a stop");
+        FollowUp { update }.announce(state, &chat, answered).await;
+    }
     if let Some(handed) = parts.iter().find(|m| m.delivery == DeliveryState::Sending)
         && state.clock.now() < handed.sent_at + ECHO_WAIT
     {
         return Ok(Answered::AwaitEcho { until: handed.sent_at + ECHO_WAIT });
     }
     let chat = state.store.get_chat(chat.user_id, chat.id).await?;
-    send_parts(state, &chat, parts, answered).await?;
+    send_parts(state, &chat, parts, answered.len()).await?;
     Ok(Answered::Done)
 }
 
@@ -297,9 +307,6 @@ async fn write_reply(
 /// signals, a request for a person hands the chat to the owner.
 struct FollowUp {
     update: ChatUpdate,
-    /// The score crossed the threshold with this reply: a new lead.
-    qualified_now: bool,
-    handoff: bool,
 }
 
 impl FollowUp {
@@ -325,7 +332,18 @@ impl FollowUp {
             update.mode = Some(ChatMode::Human);
             update.handoff_requested = Some(true);
         }
-        Self { update, qualified_now: outcome.qualified_now, handoff: reply.handoff }
+        Self { update }
+    }
+
+    /// The score crossed the threshold with this reply: a new lead (a chat qualified
+    /// before is never qualified again).
+    fn qualified_now(&self) -> bool {
+        self.update.status == Some(ChatStatus::Qualified)
+    }
+
+    /// The AI asked for a person.
+    fn handoff(&self) -> bool {
+        self.update.mode == Some(ChatMode::Human)
     }
 
     /// Tells the consoles, and counts a new lead, once the chat is stored as `chat`.
@@ -335,7 +353,7 @@ impl FollowUp {
         if self.update != ChatUpdate::default() {
             state.events.publish(tenant, Event::ChatUpdated { chat: chat.clone() });
         }
-        if self.qualified_now {
+        if self.qualified_now() {
             tracing::info!(user = %tenant, chat = %chat.id, score = chat.lead.score, "a new lead");
             count(state, chat, state.clock.now(), &Metrics { leads: 1, ..Metrics::default() }).await;
             if let Some(campaign) = chat.campaign_id {
@@ -345,7 +363,7 @@ impl FollowUp {
                 }
             }
         }
-        if self.handoff {
+        if self.handoff() {
             let reason = if unanswered.iter().any(|i| i.text.to_lowercase().contains("person")) {
                 "the customer asked to talk to a person"
             } else {

@@ -375,6 +375,10 @@ impl Store for CachedStore {
         self.inner.append_reply(messages, update, now).await
     }
 
+    async fn finish_reply(&self, tenant: UserId, first: MessageId) -> Result<Option<(Chat, ChatUpdate)>> {
+        self.inner.finish_reply(tenant, first).await
+    }
+
     async fn list_messages(
         &self,
         tenant: UserId,

@@ -2,6 +2,8 @@
 //! platform's message id.
 
 use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::ReturnDocument;
+use serde::{Deserialize, Serialize};
 
 use super::Collections;
 use super::batch::{Batcher, Batches, KeyedUpdate};
@@ -55,13 +57,30 @@ pub(super) async fn append_message(c: &Collections, batches: &Batches, message: 
     }
 }
 
-/// An answer: its messages first, then its chat moved by one statement (the count,
-/// the times and `update`). Without a transaction, what a refused write leaves is
-/// undone by hand: the messages this call inserted (and one whose insert failed, which
-/// the server may have made all the same) are deleted again when a message is not
-/// stored or the chat is not the business's. A crash between the two writes, or a
-/// failure of the chat's statement, leaves the messages stored and the chat as it was:
-/// work taken again then finds the reply and sends it, without its change to the chat.
+/// Where an answer's change to its chat is kept, on its first message, so that work
+/// taken again can apply it if the chat's statement never ran ([`finish_reply`]).
+const REPLY_CHANGE: &str = "reply_change";
+/// On a chat: the first message of the last answer whose change it took.
+const LAST_ANSWER: &str = "last_answer";
+
+/// What an answer does to its chat, as kept with it.
+#[derive(Debug, Serialize, Deserialize)]
+struct ReplyChange {
+    update: ChatUpdate,
+    now: Timestamp,
+    /// How many messages the answer has, and when its last one was written.
+    count: i64,
+    last: Timestamp,
+}
+
+/// An answer: its messages first (the first one keeping the change to the chat),
+/// then its chat moved by one statement: the count, the times, `update`, and the
+/// mark that this answer's change was taken. Without a transaction, what a refused
+/// write leaves is undone by hand: the messages this call inserted (and one whose
+/// insert failed, which the server may have made all the same) are deleted again
+/// when a message is not stored or the chat is not the business's. A crash between
+/// the two writes, or a failure of the chat's statement, leaves the messages stored
+/// and the chat as it was, until [`finish_reply`].
 pub(super) async fn append_reply(
     c: &Collections,
     batches: &Batches,
@@ -70,9 +89,16 @@ pub(super) async fn append_reply(
     update: &ChatUpdate,
     now: Timestamp,
 ) -> Result<Chat> {
+    let [first, ..] = messages else { return Err(StoreError::Backend("an answer without messages".into())) };
+    let last = messages.iter().map(|m| m.sent_at).max().unwrap_or(first.sent_at);
+    let change = ReplyChange { update: update.clone(), now, count: count(messages.len()), last };
     let mut inserted: Vec<&Message> = Vec::with_capacity(messages.len());
     for message in messages {
-        match insert(c, batches, encode(message, "id")?).await {
+        let mut record = encode(message, "id")?;
+        if message.id == first.id {
+            record.insert(REPLY_CHANGE, value(&change)?);
+        }
+        match insert(c, batches, record).await {
             Ok(true) => inserted.push(message),
             Ok(false) => {
                 undo(c, &inserted).await?;
@@ -85,26 +111,54 @@ pub(super) async fn append_reply(
             }
         }
     }
-
-    // What `Chat::count_message` does for each message (an answer holds no customer
-    // message), and `update` before them.
-    let last = messages.iter().map(|m| m.sent_at).max().unwrap_or(now);
-    let mut max = doc! { "last_activity_at": value(&last)? };
-    let count = i64::try_from(messages.len()).unwrap_or(i64::MAX);
-    let mut moved = doc! { "$inc": { "message_count": count } };
-    if *update == ChatUpdate::default() {
-        max.insert("updated_at", value(&last)?);
-    } else {
-        let mut set = chats::fields_set(update, now)?;
-        set.insert("updated_at", value(&now.max(last))?);
-        moved.insert("$set", set);
-    }
-    moved.insert("$max", max);
-    if !chats::write(c, &batches.chat_updates, (owned(tenant, id), moved)).await? {
+    if !chats::write(c, &batches.chat_updates, (owned(tenant, id), answer_taken(first.id, &change)?)).await? {
         undo(c, &inserted).await?;
         return Err(StoreError::not_found("chat"));
     }
     chats::get_chat(c, &batches.chat_reads, tenant, id).await
+}
+
+/// Applies the change kept on an answer's first message to its chat, unless the
+/// chat took it already: one statement, matched only while the chat's mark names
+/// another answer. `None`: nothing left to do.
+pub(super) async fn finish_reply(
+    c: &Collections,
+    tenant: UserId,
+    first: MessageId,
+) -> Result<Option<(Chat, ChatUpdate)>> {
+    let message = doc! { "_id": first.to_string(), "user_id": tenant.to_string() };
+    let kept = c.messages.find_one(message).projection(doc! { "chat_id": 1, REPLY_CHANGE: 1 }).await.db()?;
+    let Some(kept) = kept else { return Ok(None) };
+    let (Ok(chat), Ok(change)) = (kept.get_str("chat_id"), kept.get_document(REPLY_CHANGE)) else {
+        return Ok(None); // not an answer's first message, or stored before answers kept theirs
+    };
+    let change: ReplyChange = decode(change.clone(), "id")?;
+    let filter =
+        doc! { "_id": chat, "user_id": tenant.to_string(), LAST_ANSWER: { "$ne": first.to_string() } };
+    let taken = c
+        .chats
+        .find_one_and_update(filter, answer_taken(first, &change)?)
+        .return_document(ReturnDocument::After)
+        .await
+        .db()?;
+    taken.map(|chat| Ok((decode(chat, "id")?, change.update))).transpose()
+}
+
+/// The statement that moves a chat for an answer: what `Chat::count_message` does for
+/// each of its messages (an answer holds no customer message), `update` before them,
+/// and the mark of the answer taken.
+fn answer_taken(first: MessageId, change: &ReplyChange) -> Result<Document> {
+    let mut max = doc! { "last_activity_at": value(&change.last)? };
+    let mut set = if change.update == ChatUpdate::default() {
+        max.insert("updated_at", value(&change.last)?);
+        Document::new()
+    } else {
+        let mut set = chats::fields_set(&change.update, change.now)?;
+        set.insert("updated_at", value(&change.now.max(change.last))?);
+        set
+    };
+    set.insert(LAST_ANSWER, first.to_string());
+    Ok(doc! { "$inc": { "message_count": change.count }, "$max": max, "$set": set })
 }
 
 /// Inserts a message together with the others waiting; `false`: stored already.

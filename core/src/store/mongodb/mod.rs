@@ -334,6 +334,10 @@ impl Store for MongoStore {
         messages::append_reply(&self.c, &self.batches, chat, messages, update, now).await
     }
 
+    async fn finish_reply(&self, tenant: UserId, first: MessageId) -> Result<Option<(Chat, ChatUpdate)>> {
+        messages::finish_reply(&self.c, tenant, first).await
+    }
+
     async fn list_messages(
         &self,
         tenant: UserId,

@@ -16,7 +16,8 @@ use super::connect::{
     DEFAULT_DATABASE, SERVER_SELECTION_TIMEOUT, database_of, scrub_password, with_defaults,
 };
 use crate::model::{
-    Campaign, ChatQuery, Email, NewChat, NewInboxEvent, PasswordHash, Platform, Timestamp, User, UserId,
+    Campaign, ChatMode, ChatQuery, ChatUpdate, DeliveryState, Email, FlowStep, Message, MessageId, NewChat,
+    NewInboxEvent, PasswordHash, Platform, Sender, Timestamp, User, UserId,
 };
 use crate::store::{Store, StoreError};
 
@@ -349,5 +350,62 @@ async fn unsettled_messages_are_read_through_their_partial_indexes() {
         assert!(plan.contains("unsettled_"), "{state:?}: {plan}");
         assert_eq!(stats.get("totalDocsExamined").and_then(Bson::as_i32), Some(1), "{state:?}: {stats}");
     }
+    store.drop_database().await.expect("drop");
+}
+
+#[tokio::test]
+async fn a_reply_whose_chat_was_not_moved_is_finished_once() {
+    let store = fresh().await;
+    let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
+    let owner =
+        User::new(Email::parse("ana@shop.example").expect("valid"), PasswordHash("$argon2id$x".into()), now);
+    store.create_user(&owner).await.expect("user");
+    let new = NewChat {
+        user_id: owner.id,
+        platform: Platform::Facebook,
+        customer_id: "psid-1".into(),
+        customer_name: String::new(),
+        campaign_id: None,
+        now,
+    };
+    let (chat, _) = store.find_or_create_chat(&new).await.expect("chat");
+    let before =
+        store.c.chats.find_one(doc! { "_id": chat.id.to_string() }).await.expect("read").expect("stored");
+    let parts: Vec<Message> = ["It is 25 dollars.", "Shall I put one aside?"]
+        .into_iter()
+        .enumerate()
+        .map(|(n, text)| Message {
+            id: MessageId::new(),
+            chat_id: chat.id,
+            user_id: owner.id,
+            sender: Sender::Ai,
+            text: text.into(),
+            platform_message_id: None,
+            sent_at: now + Duration::from_millis(n as u64),
+            delivery: DeliveryState::Sending,
+            error: None,
+            quick_replies: Vec::new(),
+            attachments: Vec::new(),
+        })
+        .collect();
+    let update = ChatUpdate {
+        flow_step: Some(FlowStep::Qualification { index: 0 }),
+        mode: Some(ChatMode::Human),
+        ..ChatUpdate::default()
+    };
+    let later = now + Duration::from_secs(5);
+    let answered = store.append_reply(&parts, &update, later).await.expect("reply");
+    assert_eq!(store.finish_reply(owner.id, parts[0].id).await.expect("finish"), None, "taken already");
+
+    // A stop between the two writes: the parts are stored, the chat is as it was.
+    store.c.chats.replace_one(doc! { "_id": chat.id.to_string() }, before).await.expect("put back");
+    assert_eq!(store.get_chat(owner.id, chat.id).await.expect("chat").message_count, 0);
+    let stranger = UserId::new();
+    assert_eq!(store.finish_reply(stranger, parts[0].id).await.expect("finish"), None, "not theirs");
+    assert_eq!(store.finish_reply(owner.id, parts[1].id).await.expect("finish"), None, "not a first part");
+    let finished = store.finish_reply(owner.id, parts[0].id).await.expect("finish");
+    assert_eq!(finished, Some((answered.clone(), update)), "the same chat as if nothing had stopped");
+    assert_eq!(store.finish_reply(owner.id, parts[0].id).await.expect("finish"), None, "once");
+    assert_eq!(store.get_chat(owner.id, chat.id).await.expect("chat"), answered);
     store.drop_database().await.expect("drop");
 }

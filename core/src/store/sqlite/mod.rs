@@ -552,6 +552,10 @@ impl Store for SqliteStore {
         self.write(move |conn| chats::append_reply(conn, chat, &messages, &update, now)).await
     }
 
+    async fn finish_reply(&self, _tenant: UserId, _first: MessageId) -> Result<Option<(Chat, ChatUpdate)>> {
+        Ok(None) // an answer and its change are one transaction here: never half-written
+    }
+
     async fn list_messages(
         &self,
         tenant: UserId,
