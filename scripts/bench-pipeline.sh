@@ -4,7 +4,9 @@
 # loopback, on SQLite and then on MongoDB.
 #
 #   (a) webhook acknowledgements: the bare axum route (closer-load bare) and closerd
-#       alternating, as fast as answered and at a fixed 10,000/s;
+#       alternating, as fast as answered and at a fixed 10,000/s; closerd as
+#       configured (its workers answering what it acknowledges, flat out), then
+#       with one worker: its intake nearly alone;
 #   (b) customer messages end to end (webhook in, reply at closer-load's fake Send
 #       API) at a fixed 50/s and 500/s, and as fast as replies come back (200
 #       customers waiting at any time);
@@ -20,7 +22,7 @@
 #   NO_BUILD=1 scripts/bench-pipeline.sh        the release binaries already built
 #   SKIP_MEMORY=1 scripts/bench-pipeline.sh     without (c), which seeds for a minute
 #   CLOSERD=PATH scripts/bench-pipeline.sh      another closerd binary (an A/B comparison)
-#   WORKERS=N scripts/bench-pipeline.sh         closerd's [pipeline] workers (default 32)
+#   WORKERS=N scripts/bench-pipeline.sh         closerd's [pipeline] workers (default: closerd's, 128)
 #   PERF=DIR scripts/bench-pipeline.sh          also profile closerd under each load
 #                                               (perf record $PERF_ARGS, DIR/NAME.data)
 set -euo pipefail
@@ -46,6 +48,8 @@ results="$work/results"
 : >"$results"
 
 pids=() mongodb_stores=()
+# closerd's [pipeline] workers, unless (a) asks for one.
+daemon_workers="${WORKERS:-}"
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
@@ -106,8 +110,8 @@ app_secret = "$SECRET"
 verify_token = "bench-verify-token"
 [ai]
 provider = "rules"
-${WORKERS:+[pipeline]
-workers = $WORKERS}
+${daemon_workers:+[pipeline]
+workers = $daemon_workers}
 TOML
     "$closerd_bin" --config "$dir/closerd.toml" 2>"$dir/closerd.log" &
     daemon=$!
@@ -171,13 +175,19 @@ bench_store() {
             [ "$rate" = max ] || args+=(--rate "$rate")
             line="$("$load" webhooks --target "http://127.0.0.1:$bare_port" "${args[@]}")"
             record "$kind" "bare_$rate" "$line"
-            fresh_daemon "ack-$kind-$rate-$round" "$(store_url "$kind" "ack-$kind-$rate-$round")"
-            profile_start "ack-$kind-$rate-$round"
-            line="$("$load" webhooks --target "$base" "${args[@]}")"
-            profile_stop
-            record "$kind" "closerd_$rate" "$line"
-            stop "$daemon"
-            stop "$graph"
+            for test in closerd closerd_1worker; do
+                local name="ack-$kind-$test-$rate-$round"
+                daemon_workers="${WORKERS:-}"
+                [ "$test" = closerd ] || daemon_workers=1
+                fresh_daemon "$name" "$(store_url "$kind" "$name")"
+                profile_start "$name"
+                line="$("$load" webhooks --target "$base" "${args[@]}")"
+                profile_stop
+                record "$kind" "${test}_$rate" "$line"
+                stop "$daemon"
+                stop "$graph"
+            done
+            daemon_workers="${WORKERS:-}"
         done
         stop "$bare"
 
@@ -253,14 +263,17 @@ for kind in sqlite mongodb; do
     echo
     echo "$kind: webhook acknowledgements, $connections connections, ${ack_secs}s"
     printf '  %-22s %10s %9s %9s %9s %7s\n' test req/s p50_ms p99_ms max_ms non200
-    for test in bare_max closerd_max "bare_$ack_rate" "closerd_$ack_rate"; do
+    for test in bare_max closerd_max closerd_1worker_max "bare_$ack_rate" "closerd_$ack_rate" \
+        "closerd_1worker_$ack_rate"; do
         printf '  %-22s %10s %9s %9s %9s %7s   [%s]\n' "$test" "$(stat "$kind" "$test" rps | median)" \
             "$(stat "$kind" "$test" p50_ms | median)" "$(stat "$kind" "$test" p99_ms | median)" \
             "$(stat "$kind" "$test" max_ms | median)" "$(stat "$kind" "$test" non200 | median)" \
             "$(stat "$kind" "$test" rps | range)"
     done
     bare="$(stat "$kind" bare_max rps | median)" closer="$(stat "$kind" closerd_max rps | median)"
-    awk -v b="$bare" -v c="$closer" 'BEGIN {if (b > 0) printf "  closerd / bare: %.2f\n", c / b}'
+    intake="$(stat "$kind" closerd_1worker_max rps | median)"
+    awk -v b="$bare" -v c="$closer" -v i="$intake" \
+        'BEGIN {if (b > 0) printf "  closerd / bare: %.2f (with one worker: %.2f)\n", c / b, i / b}'
     echo "$kind: customer messages end to end, ${e2e_secs}s (${e2e_low_rate}/s: 5s)"
     printf '  %-22s %10s %9s %9s %9s %8s %5s\n' test msgs/s p50_ms p99_ms max_ms no_reply dup
     for test in "e2e_$e2e_low_rate" "e2e_$e2e_rate" e2e_max; do
