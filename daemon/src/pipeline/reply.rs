@@ -254,10 +254,12 @@ async fn think(state: &AppState, chat: &Chat, unanswered: &[Incoming]) -> Result
 }
 
 /// Stores the reply's parts and what the reply changes about the chat, in one write,
-/// then shows them on the consoles. The parts are stored as being sent: they go out
-/// next, and a process that stops before they are recorded sent leaves them to wait
-/// for their echo rather than be sent twice. `None`: the reply to these messages was
-/// written already (by a worker that held them before).
+/// then shows them on the consoles. The first part is stored as being sent: it goes
+/// out next, and a process that stops before it is recorded sent leaves it to wait
+/// for its echo rather than be sent twice. A later part waits for the ones before it
+/// and is marked when its turn comes, so that one never handed over is sent at once
+/// after a stop. `None`: the reply to these messages was written already (by a
+/// worker that held them before).
 async fn write_reply(
     state: &AppState,
     chat: Chat,
@@ -284,7 +286,7 @@ async fn write_reply(
             platform_message_id: None,
             // One millisecond apart, so the parts list in order.
             sent_at: now + Duration::from_millis(index as u64),
-            delivery: DeliveryState::Sending,
+            delivery: if index == 0 { DeliveryState::Sending } else { DeliveryState::Pending },
             error: None,
             quick_replies: if index == last { fit_quick_replies(&reply.quick_replies) } else { Vec::new() },
             attachments: Vec::new(),
