@@ -200,9 +200,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// chat in one statement: see [`Store::finish_reply`].
     async fn append_reply(&self, messages: &[Message], update: &ChatUpdate, now: Timestamp) -> Result<Chat>;
     /// Applies the change of an answer found stored (`first` is its first message) if
-    /// its chat has not taken it: a store that writes the two apart (MongoDB) may have
-    /// stopped in between. Returns the chat and the change when this call applied it;
-    /// `None` when there is nothing left to do, always on SQLite.
+    /// its chat has taken neither it nor a later answer's: a store that writes the two
+    /// apart (MongoDB) may have stopped in between. Returns the chat and the change
+    /// when this call applied it; `None` when there is nothing left to do, always on
+    /// SQLite.
     async fn finish_reply(&self, tenant: UserId, first: MessageId) -> Result<Option<(Chat, ChatUpdate)>>;
     /// Oldest first, with a cursor for the next page.
     async fn list_messages(

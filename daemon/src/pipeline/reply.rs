@@ -162,7 +162,13 @@ async fn resume(
     if let Some(first) = parts.first()
         && let Some((chat, update)) = state.store.finish_reply(chat.user_id, first.id).await?
     {
+        // The write that stored the reply never came back: the consoles have not seen it.
         tracing::info!(chat = %chat.id, "a reply's change to its chat was applied after a stop");
+        for message in &parts {
+            state
+                .events
+                .publish(chat.user_id, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
+        }
         FollowUp { update }.announce(state, &chat, answered).await;
     }
     if let Some(handed) = parts.iter().find(|m| m.delivery == DeliveryState::Sending)
@@ -441,8 +447,8 @@ async fn deliver(
     outgoing: &OutgoingMessage,
 ) -> Result<Result<(), SendError>, AppError> {
     let tenant = chat.user_id;
-    // Recorded first (an answer's parts are stored so): if this process stops before
-    // the answer is, the next one knows the message may have gone out.
+    // Recorded first (an answer's first part is stored so): if this process stops
+    // before the answer is, the next one knows the message may have gone out.
     if message.delivery != DeliveryState::Sending {
         state.store.set_message_delivery(tenant, message.id, DeliveryState::Sending, None, None).await?;
     }

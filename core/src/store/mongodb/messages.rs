@@ -60,8 +60,10 @@ pub(super) async fn append_message(c: &Collections, batches: &Batches, message: 
 /// Where an answer's change to its chat is kept, on its first message, so that work
 /// taken again can apply it if the chat's statement never ran ([`finish_reply`]).
 const REPLY_CHANGE: &str = "reply_change";
-/// On a chat: the first message of the last answer whose change it took.
-const LAST_ANSWER: &str = "last_answer";
+/// On a chat: when the latest answer whose change it took was written (its last
+/// message's time). An answer is finished only if it is later than that: never
+/// twice, and never over a newer answer.
+const LAST_ANSWER_AT: &str = "last_answer_at";
 
 /// What an answer does to its chat, as kept with it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -111,7 +113,7 @@ pub(super) async fn append_reply(
             }
         }
     }
-    if !chats::write(c, &batches.chat_updates, (owned(tenant, id), answer_taken(first.id, &change)?)).await? {
+    if !chats::write(c, &batches.chat_updates, (owned(tenant, id), answer_taken(&change)?)).await? {
         undo(c, &inserted).await?;
         return Err(StoreError::not_found("chat"));
     }
@@ -119,8 +121,8 @@ pub(super) async fn append_reply(
 }
 
 /// Applies the change kept on an answer's first message to its chat, unless the
-/// chat took it already: one statement, matched only while the chat's mark names
-/// another answer. `None`: nothing left to do.
+/// chat took it or a later answer's already: one statement, matched only while the
+/// chat's mark is older than this answer. `None`: nothing left to do.
 pub(super) async fn finish_reply(
     c: &Collections,
     tenant: UserId,
@@ -133,11 +135,15 @@ pub(super) async fn finish_reply(
         return Ok(None); // not an answer's first message, or stored before answers kept theirs
     };
     let change: ReplyChange = decode(change.clone(), "id")?;
-    let filter =
-        doc! { "_id": chat, "user_id": tenant.to_string(), LAST_ANSWER: { "$ne": first.to_string() } };
+    // Marked older than this answer, or not at all (answered before answers were marked).
+    let filter = doc! {
+        "_id": chat,
+        "user_id": tenant.to_string(),
+        LAST_ANSWER_AT: { "$not": { "$gte": value(&change.last)? } },
+    };
     let taken = c
         .chats
-        .find_one_and_update(filter, answer_taken(first, &change)?)
+        .find_one_and_update(filter, answer_taken(&change)?)
         .return_document(ReturnDocument::After)
         .await
         .db()?;
@@ -147,9 +153,9 @@ pub(super) async fn finish_reply(
 /// The statement that moves a chat for an answer: what `Chat::count_message` does for
 /// each of its messages (an answer holds no customer message), `update` before them,
 /// and the mark of the answer taken.
-fn answer_taken(first: MessageId, change: &ReplyChange) -> Result<Document> {
+fn answer_taken(change: &ReplyChange) -> Result<Document> {
     let mut max = doc! { "last_activity_at": value(&change.last)? };
-    let mut set = if change.update == ChatUpdate::default() {
+    let set = if change.update == ChatUpdate::default() {
         max.insert("updated_at", value(&change.last)?);
         Document::new()
     } else {
@@ -157,8 +163,12 @@ fn answer_taken(first: MessageId, change: &ReplyChange) -> Result<Document> {
         set.insert("updated_at", value(&change.now.max(change.last))?);
         set
     };
-    set.insert(LAST_ANSWER, first.to_string());
-    Ok(doc! { "$inc": { "message_count": change.count }, "$max": max, "$set": set })
+    max.insert(LAST_ANSWER_AT, value(&change.last)?);
+    let mut statement = doc! { "$inc": { "message_count": change.count }, "$max": max };
+    if !set.is_empty() {
+        statement.insert("$set", set);
+    }
+    Ok(statement)
 }
 
 /// Inserts a message together with the others waiting; `false`: stored already.

@@ -407,5 +407,13 @@ async fn a_reply_whose_chat_was_not_moved_is_finished_once() {
     assert_eq!(finished, Some((answered.clone(), update)), "the same chat as if nothing had stopped");
     assert_eq!(store.finish_reply(owner.id, parts[0].id).await.expect("finish"), None, "once");
     assert_eq!(store.get_chat(owner.id, chat.id).await.expect("chat"), answered);
+
+    // A later answer moved the chat on: the earlier one is never applied over it.
+    let mut next = parts[0].clone();
+    (next.id, next.sent_at) = (MessageId::new(), now + Duration::from_mins(1));
+    let step = ChatUpdate { flow_step: Some(FlowStep::Closing), ..ChatUpdate::default() };
+    let newer = store.append_reply(&[next], &step, now + Duration::from_mins(1)).await.expect("reply");
+    assert_eq!(store.finish_reply(owner.id, parts[0].id).await.expect("finish"), None, "older");
+    assert_eq!(store.get_chat(owner.id, chat.id).await.expect("chat"), newer);
     store.drop_database().await.expect("drop");
 }
