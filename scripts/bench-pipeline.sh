@@ -175,8 +175,9 @@ bench_store() {
             [ "$rate" = max ] || args+=(--rate "$rate")
             line="$("$load" webhooks --target "http://127.0.0.1:$bare_port" "${args[@]}")"
             record "$kind" "bare_$rate" "$line"
+            local test name
             for test in closerd closerd_1worker; do
-                local name="ack-$kind-$test-$rate-$round"
+                name="ack-$kind-$test-$rate-$round"
                 daemon_workers="${WORKERS:-}"
                 [ "$test" = closerd ] || daemon_workers=1
                 fresh_daemon "$name" "$(store_url "$kind" "$name")"
@@ -272,8 +273,11 @@ for kind in sqlite mongodb; do
     done
     bare="$(stat "$kind" bare_max rps | median)" closer="$(stat "$kind" closerd_max rps | median)"
     intake="$(stat "$kind" closerd_1worker_max rps | median)"
-    awk -v b="$bare" -v c="$closer" -v i="$intake" \
-        'BEGIN {if (b > 0) printf "  closerd / bare: %.2f (with one worker: %.2f)\n", c / b, i / b}'
+    awk -v b="$bare" -v c="$closer" -v i="$intake" 'BEGIN {
+        if (b > 0) printf "  closerd / bare: %.2f", c / b
+        if (b > 0 && i + 0 > 0) printf " (with one worker: %.2f)", i / b
+        if (b > 0) printf "\n"
+    }'
     echo "$kind: customer messages end to end, ${e2e_secs}s (${e2e_low_rate}/s: 5s)"
     printf '  %-22s %10s %9s %9s %9s %8s %5s\n' test msgs/s p50_ms p99_ms max_ms no_reply dup
     for test in "e2e_$e2e_low_rate" "e2e_$e2e_rate" e2e_max; do
