@@ -18,12 +18,7 @@ use crate::store::{Result, StoreError};
 
 pub(super) async fn append_message(c: &Collections, batches: &Batches, message: &Message) -> Result<()> {
     let chat = owned(message.user_id, message.chat_id);
-    // Platforms deliver out of order: `$max` moves the times only forward.
-    let sent_at = value(&message.sent_at)?;
-    let mut max = doc! { "last_activity_at": sent_at.clone(), "updated_at": sent_at.clone() };
-    if message.sender == Sender::Customer {
-        max.insert("last_customer_message_at", sent_at);
-    }
+    let max = times_forward(message.sent_at, message.sender == Sender::Customer)?;
     // The chat's counters and the message are written at once, each in one write:
     // an append then costs about one round trip. The chat's filter is the tenant
     // check; when it fails, or the message is a duplicate, the other write is undone,
@@ -154,21 +149,30 @@ pub(super) async fn finish_reply(
 /// each of its messages (an answer holds no customer message), `update` before them,
 /// and the mark of the answer taken.
 fn answer_taken(change: &ReplyChange) -> Result<Document> {
-    let mut max = doc! { "last_activity_at": value(&change.last)? };
-    let set = if change.update == ChatUpdate::default() {
-        max.insert("updated_at", value(&change.last)?);
-        Document::new()
-    } else {
+    let mut max = times_forward(change.last, false)?;
+    max.insert(LAST_ANSWER_AT, value(&change.last)?);
+    let mut statement = doc! { "$inc": { "message_count": change.count } };
+    if change.update != ChatUpdate::default() {
+        // `apply_to` sets the time of the change, then the messages move it forward.
+        max.remove("updated_at");
         let mut set = chats::fields_set(&change.update, change.now)?;
         set.insert("updated_at", value(&change.now.max(change.last))?);
-        set
-    };
-    max.insert(LAST_ANSWER_AT, value(&change.last)?);
-    let mut statement = doc! { "$inc": { "message_count": change.count }, "$max": max };
-    if !set.is_empty() {
         statement.insert("$set", set);
     }
+    statement.insert("$max", max);
     Ok(statement)
+}
+
+/// The `$max` of a chat's times for a message written at `at` (the customer's, or
+/// ours): what `Chat::count_message` does to them. Platforms deliver out of order, so
+/// the times only move forward.
+fn times_forward(at: Timestamp, customers: bool) -> Result<Document> {
+    let at = value(&at)?;
+    let mut max = doc! { "last_activity_at": at.clone(), "updated_at": at.clone() };
+    if customers {
+        max.insert("last_customer_message_at", at);
+    }
+    Ok(max)
 }
 
 /// Inserts a message together with the others waiting; `false`: stored already.

@@ -224,16 +224,13 @@ pub(super) fn fail_unsettled_message(
     before: Timestamp,
     why: String,
 ) -> Result<bool> {
-    let sql = "SELECT doc FROM messages WHERE id = ?1 AND user_id = ?2 AND unsettled_since < ?3";
-    let key = params![id.to_string(), tenant.to_string(), before.as_millis()];
-    let Some(mut message) = doc_of::<Message>(conn, sql, key)? else {
-        return Ok(false);
-    };
-    message.delivery = DeliveryState::Failed;
-    message.error = Some(why);
-    conn.prepare_cached("UPDATE messages SET doc = ?2, unsettled_since = NULL WHERE id = ?1")?
-        .execute(params![id.to_string(), to_json(&message)?])?;
-    Ok(true)
+    let unsettled = conn
+        .prepare_cached("SELECT 1 FROM messages WHERE id = ?1 AND user_id = ?2 AND unsettled_since < ?3")?
+        .exists(params![id.to_string(), tenant.to_string(), before.as_millis()])?;
+    if unsettled {
+        set_message_delivery(conn, tenant, id, DeliveryState::Failed, None, Some(why))?;
+    }
+    Ok(unsettled)
 }
 
 pub(super) fn unsettled_messages(conn: &Connection, before: Timestamp, limit: usize) -> Result<Vec<Message>> {
