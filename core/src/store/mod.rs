@@ -280,6 +280,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Lets go of the conversation before all its events are handled (shutdown, an
     /// error): the events still leased wait again. A lease already ended is no error.
     async fn inbox_release(&self, lease: LeaseId) -> Result<()>;
+    /// Gives a claim back after its event `key` failed: the event is tried again from
+    /// `retry_at`, or given up (`Failed`) when `retry_at` is `None`, and the claim's
+    /// other events wait again. An event to be tried again holds back its
+    /// conversation: the lease stays, with nobody working under it, until `retry_at`,
+    /// so the customer's later messages are not handled before the earlier one.
+    /// Conflict if the lease was lost.
+    async fn inbox_give_back(
+        &self,
+        lease: LeaseId,
+        key: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()>;
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent>;
     /// Forgets up to `limit` handled (`Done`) events that were last due before
     /// `before` (received then, or retried then), oldest first; says how many.

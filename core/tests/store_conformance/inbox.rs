@@ -237,6 +237,54 @@ pub async fn failures_retry_later_or_give_up(store: Arc<dyn Store>) {
     assert_eq!((keys(&retry), retry.events[0].attempts), (vec!["flaky"], 2));
 }
 
+/// A failed event holds back its conversation until its retry: the customer's later
+/// messages wait behind it, and are taken with it then, in order. Other
+/// conversations go on meanwhile.
+pub async fn a_failed_event_holds_back_its_conversation(store: Arc<dyn Store>) {
+    for (key, conversation, second) in [("m1", "conv-1", 1), ("m2", "conv-1", 2), ("x1", "conv-2", 3)] {
+        store.inbox_enqueue(&event(key, conversation, at(second))).await.expect("enqueue");
+    }
+    let claim = store.inbox_claim("w1", at(10), LEASE, 10).await.expect("claim").expect("work");
+    assert_eq!(keys(&claim), ["m1", "m2"]);
+    store
+        .inbox_give_back(claim.lease, "facebook:m1", "the AI could not answer", Some(at(60)))
+        .await
+        .expect("give back");
+    let failed = store.inbox_get("facebook:m1").await.expect("get");
+    assert_eq!(
+        (failed.status, failed.last_error.as_deref(), failed.available_at),
+        (InboxStatus::Pending, Some("the AI could not answer"), at(60))
+    );
+    let rest = store.inbox_get("facebook:m2").await.expect("get");
+    assert_eq!((rest.status, rest.lease), (InboxStatus::Pending, None), "the rest waits again");
+    // The customer writes again meanwhile.
+    store.inbox_enqueue(&event("m3", "conv-1", at(20))).await.expect("enqueue");
+
+    let other = store.inbox_claim("w2", at(11), LEASE, 10).await.expect("claim").expect("conv-2 goes on");
+    assert_eq!(keys(&other), ["x1"]);
+    store.inbox_complete(other.lease, "facebook:x1").await.expect("complete");
+    assert!(
+        store.inbox_claim("w2", at(59), LEASE, 10).await.expect("claim").is_none(),
+        "conv-1's later messages wait for the earlier one"
+    );
+    let retry = store.inbox_claim("w2", at(60), LEASE, 10).await.expect("claim").expect("due");
+    assert_eq!(keys(&retry), ["m1", "m2", "m3"], "in order, the failed one first");
+    assert_eq!(retry.events.iter().map(|e| e.attempts).collect::<Vec<_>>(), [2, 2, 1]);
+    assert!(
+        matches!(
+            store.inbox_give_back(claim.lease, "facebook:m1", "late", None).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "the first claim's lease is over"
+    );
+
+    // Given up, the event no longer holds anything back: the rest is free at once.
+    store.inbox_give_back(retry.lease, "facebook:m1", "cannot parse", None).await.expect("give up");
+    assert_eq!(store.inbox_get("facebook:m1").await.expect("get").status, InboxStatus::Failed);
+    let next = store.inbox_claim("w3", at(61), LEASE, 10).await.expect("claim").expect("free");
+    assert_eq!(keys(&next), ["m2", "m3"]);
+}
+
 pub async fn release_returns_unfinished_events(store: Arc<dyn Store>) {
     for (key, second) in [("m1", 1), ("m2", 2), ("m3", 3)] {
         store.inbox_enqueue(&event(key, "conv", at(second))).await.expect("enqueue");

@@ -77,6 +77,7 @@ conformance! {
     inbox::concurrent_workers_never_share_a_conversation,
     inbox::an_expired_lease_is_reclaimed,
     inbox::failures_retry_later_or_give_up,
+    inbox::a_failed_event_holds_back_its_conversation,
     inbox::release_returns_unfinished_events,
     inbox::handled_events_are_forgotten_after_a_while,
     analytics::increments_land_in_their_day_and_hour,

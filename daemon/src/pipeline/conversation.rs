@@ -83,19 +83,18 @@ async fn complete(state: &AppState, lease: closer_core::model::LeaseId, key: &st
 }
 
 /// Puts the failed event back for a later try (or gives up on it after
-/// `[pipeline] max_attempts`), and lets go of the rest of the conversation.
+/// `[pipeline] max_attempts`), and lets go of the rest of the claim. The conversation
+/// waits for the retry: a customer's later message is not answered before this one.
 async fn give_back(state: &AppState, claim: &InboxClaim, event: &InboxEvent, error: &AppError) {
     let now = state.clock.now();
     let retry = (event.attempts < state.pipeline.config.max_attempts).then(|| retry_at(now, event.attempts));
     if retry.is_none() {
         tracing::error!(key = %event.key, attempts = event.attempts, %error, "giving up on an inbox event");
     }
-    if let Err(store_error) = state.store.inbox_fail(claim.lease, &event.key, &error.to_string(), retry).await
-    {
-        tracing::warn!(%store_error, "cannot record the failed attempt");
-    }
-    if let Err(store_error) = state.store.inbox_release(claim.lease).await {
-        tracing::warn!(%store_error, "cannot release the conversation");
+    let given_back = state.store.inbox_give_back(claim.lease, &event.key, &error.to_string(), retry).await;
+    if let Err(store_error) = given_back {
+        // The lease runs out by itself, and the events are taken again then.
+        tracing::warn!(%store_error, "cannot give back the failed event's claim");
     }
 }
 

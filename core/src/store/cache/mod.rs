@@ -467,6 +467,16 @@ impl Store for CachedStore {
         self.inner.inbox_release(lease).await
     }
 
+    async fn inbox_give_back(
+        &self,
+        lease: LeaseId,
+        key: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        self.inner.inbox_give_back(lease, key, error, retry_at).await
+    }
+
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent> {
         self.inner.inbox_get(key).await
     }

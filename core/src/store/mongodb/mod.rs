@@ -435,6 +435,16 @@ impl Store for MongoStore {
         inbox::release(&self.c, &self.leases, lease).await
     }
 
+    async fn inbox_give_back(
+        &self,
+        lease: LeaseId,
+        key: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        inbox::give_back(&self.c, &self.leases, &self.batches, lease, key, error, retry_at).await
+    }
+
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent> {
         inbox::get(&self.c, key).await
     }

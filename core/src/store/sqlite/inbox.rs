@@ -164,6 +164,20 @@ pub(super) fn fail(
     error: &str,
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
+    end_failed(conn, lease, key, error, retry_at)?;
+    end_if_finished(conn, lease)?;
+    Ok(())
+}
+
+/// A failed event, back to waiting from `retry_at` or given up; Conflict if `lease`
+/// no longer holds it.
+fn end_failed(
+    conn: &Connection,
+    lease: LeaseId,
+    key: &str,
+    error: &str,
+    retry_at: Option<Timestamp>,
+) -> Result<()> {
     let (status, available_at) = match retry_at {
         Some(at) => (InboxStatus::Pending, Some(at.as_millis())),
         None => (InboxStatus::Failed, None),
@@ -174,9 +188,7 @@ pub(super) fn fail(
              available_at = coalesce(?5, available_at) WHERE key = ?1 AND lease = ?2 AND status = 'leased'",
         )?
         .execute(params![key, lease.to_string(), status.as_str(), error, available_at])?;
-    held(changed)?;
-    end_if_finished(conn, lease)?;
-    Ok(())
+    held(changed)
 }
 
 /// A lease whose last event is done or failed ends by itself: the conversation is
@@ -191,11 +203,39 @@ fn end_if_finished(conn: &Connection, lease: LeaseId) -> Result<()> {
 }
 
 pub(super) fn release(conn: &Connection, lease: LeaseId) -> Result<()> {
+    put_back(conn, lease)?;
+    end_lease(conn, lease)
+}
+
+/// The failed event ends as [`fail`] ends it, the rest of the claim waits again, and
+/// the conversation stays held until the event's retry (or is free at once when it
+/// was given up). In one write: no claim sees the rest free before the hold.
+pub(super) fn give_back(
+    conn: &Connection,
+    lease: LeaseId,
+    key: &str,
+    error: &str,
+    retry_at: Option<Timestamp>,
+) -> Result<()> {
+    end_failed(conn, lease, key, error, retry_at)?;
+    put_back(conn, lease)?;
+    let Some(at) = retry_at else { return end_lease(conn, lease) };
+    conn.prepare_cached("UPDATE inbox_leases SET lease_until = ?2 WHERE lease = ?1")?
+        .execute(params![lease.to_string(), at.as_millis()])?;
+    Ok(())
+}
+
+fn end_lease(conn: &Connection, lease: LeaseId) -> Result<()> {
+    conn.prepare_cached("DELETE FROM inbox_leases WHERE lease = ?1")?.execute([lease.to_string()])?;
+    Ok(())
+}
+
+/// The events still leased under `lease` wait again.
+fn put_back(conn: &Connection, lease: LeaseId) -> Result<()> {
     conn.prepare_cached(
         "UPDATE inbox SET status = 'pending', lease = NULL WHERE lease = ?1 AND status = 'leased'",
     )?
     .execute([lease.to_string()])?;
-    conn.prepare_cached("DELETE FROM inbox_leases WHERE lease = ?1")?.execute([lease.to_string()])?;
     Ok(())
 }
 

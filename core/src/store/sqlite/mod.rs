@@ -661,6 +661,17 @@ impl Store for SqliteStore {
         self.write(move |conn| inbox::release(conn, lease)).await
     }
 
+    async fn inbox_give_back(
+        &self,
+        lease: LeaseId,
+        key: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<()> {
+        let (key, error) = (key.to_owned(), error.to_owned());
+        self.write(move |conn| inbox::give_back(conn, lease, &key, &error, retry_at)).await
+    }
+
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent> {
         let key = key.to_owned();
         self.read(move |conn| inbox::get(conn, &key)).await

@@ -126,6 +126,11 @@ pub(super) async fn fail(
     error: &str,
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
+    finish(c, book, batches, lease, key, failed(error, retry_at)?).await
+}
+
+/// What a failed event's end sets: back to waiting from `retry_at`, or given up.
+fn failed(error: &str, retry_at: Option<Timestamp>) -> Result<Document> {
     let mut set = doc! { "lease": Bson::Null, "last_error": error };
     match retry_at {
         Some(at) => {
@@ -136,7 +141,7 @@ pub(super) async fn fail(
             set.insert("status", value(&InboxStatus::Failed)?);
         }
     }
-    finish(c, book, batches, lease, key, set).await
+    Ok(set)
 }
 
 /// On an ended event: a mark of the statement that ended it, so a batch of endings
@@ -238,6 +243,45 @@ async fn end_lease(c: &Collections, batches: &Batches, lease: LeaseId) -> Result
 /// nothing matches and nothing changes.
 pub(super) async fn release(c: &Collections, book: &LeaseBook, lease: LeaseId) -> Result<()> {
     book.forget(lease);
+    put_back(c, lease).await?;
+    c.inbox_leases.delete_one(doc! { "lease": lease.to_string() }).await.db()?;
+    Ok(())
+}
+
+/// The failed event ends as [`fail`] ends it, then the rest of the claim waits again,
+/// and the lease is moved to the event's retry, or ends when it was given up. Until
+/// that last step the lease is still the live one the worker kept alive, so no claim
+/// takes the conversation in between.
+pub(super) async fn give_back(
+    c: &Collections,
+    book: &LeaseBook,
+    batches: &Batches,
+    lease: LeaseId,
+    key: &str,
+    error: &str,
+    retry_at: Option<Timestamp>,
+) -> Result<()> {
+    book.forget(lease);
+    let ending = (key.to_owned(), lease, failed(error, retry_at)?);
+    if !batches.endings.write(ending, |endings| async move { end_events(c, endings).await }).await? {
+        return Err(lost());
+    }
+    put_back(c, lease).await?;
+    let this = doc! { "lease": lease.to_string() };
+    match retry_at {
+        Some(at) => {
+            let hold = doc! { "$set": { "lease_until": value(&at)?, "expires_at": expiry(at) } };
+            c.inbox_leases.update_one(this, hold).await.db()?;
+        }
+        None => {
+            c.inbox_leases.delete_one(this).await.db()?;
+        }
+    }
+    Ok(())
+}
+
+/// The events still leased under `lease` wait again.
+async fn put_back(c: &Collections, lease: LeaseId) -> Result<()> {
     c.inbox
         .update_many(
             doc! { "lease": lease.to_string(), "status": value(&InboxStatus::Leased)? },
@@ -245,7 +289,6 @@ pub(super) async fn release(c: &Collections, book: &LeaseBook, lease: LeaseId) -
         )
         .await
         .db()?;
-    c.inbox_leases.delete_one(doc! { "lease": lease.to_string() }).await.db()?;
     Ok(())
 }
 
