@@ -74,7 +74,8 @@ pub struct InboxEvent {
     pub payload: serde_json::Value,
     pub received_at: Timestamp,
     pub status: InboxStatus,
-    /// How many times a worker has claimed it: a poison event stops being retried.
+    /// How many claims took it and did not give it back untried (a failure, or a
+    /// lease that ran out): a poison event stops being retried.
     pub attempts: u32,
     pub last_error: Option<String>,
     /// Not claimed before this (retry backoff).

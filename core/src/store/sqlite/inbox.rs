@@ -210,6 +210,10 @@ pub(super) fn release(conn: &Connection, lease: LeaseId) -> Result<()> {
 /// The failed event ends as [`fail`] ends it, the rest of the claim waits again, and
 /// the conversation stays held until the event's retry (or is free at once when it
 /// was given up). In one write: no claim sees the rest free before the hold.
+///
+/// The hold is a lease of its own, under a new id: whatever the worker still sends
+/// under its old one (a heartbeat already on its way) finds nothing to extend, and
+/// cannot move the retry.
 pub(super) fn give_back(
     conn: &Connection,
     lease: LeaseId,
@@ -220,8 +224,8 @@ pub(super) fn give_back(
     end_failed(conn, lease, key, error, retry_at)?;
     put_back(conn, lease)?;
     let Some(at) = retry_at else { return end_lease(conn, lease) };
-    conn.prepare_cached("UPDATE inbox_leases SET lease_until = ?2 WHERE lease = ?1")?
-        .execute(params![lease.to_string(), at.as_millis()])?;
+    conn.prepare_cached("UPDATE inbox_leases SET lease = ?2, lease_until = ?3 WHERE lease = ?1")?
+        .execute(params![lease.to_string(), LeaseId::new().to_string(), at.as_millis()])?;
     Ok(())
 }
 
@@ -230,10 +234,12 @@ fn end_lease(conn: &Connection, lease: LeaseId) -> Result<()> {
     Ok(())
 }
 
-/// The events still leased under `lease` wait again.
+/// The events still leased under `lease` wait again, untried: their claim no longer
+/// counts as an attempt.
 fn put_back(conn: &Connection, lease: LeaseId) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE inbox SET status = 'pending', lease = NULL WHERE lease = ?1 AND status = 'leased'",
+        "UPDATE inbox SET status = 'pending', lease = NULL, attempts = attempts - 1 \
+         WHERE lease = ?1 AND status = 'leased'",
     )?
     .execute([lease.to_string()])?;
     Ok(())

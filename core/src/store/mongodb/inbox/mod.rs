@@ -248,10 +248,14 @@ pub(super) async fn release(c: &Collections, book: &LeaseBook, lease: LeaseId) -
     Ok(())
 }
 
-/// The failed event ends as [`fail`] ends it, then the rest of the claim waits again,
-/// and the lease is moved to the event's retry, or ends when it was given up. Until
-/// that last step the lease is still the live one the worker kept alive, so no claim
-/// takes the conversation in between.
+/// The failed event ends as [`fail`] ends it, the rest of the claim waits again, and
+/// the conversation stays held until the event's retry (or is free at once when it
+/// was given up).
+///
+/// The hold comes first, as a lease of its own under a new id: a process that stops
+/// after it leaves every event leased until the retry, to be taken again then in
+/// order, and whatever the worker still sends under its old id (a heartbeat already on
+/// its way) finds nothing to extend. Conflict if the lease was lost.
 pub(super) async fn give_back(
     c: &Collections,
     book: &LeaseBook,
@@ -262,30 +266,38 @@ pub(super) async fn give_back(
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
     book.forget(lease);
+    let this = doc! { "lease": lease.to_string() };
+    if let Some(at) = retry_at {
+        let hold = doc! { "$set": {
+            "lease": LeaseId::new().to_string(),
+            "lease_until": value(&at)?,
+            "expires_at": expiry(at),
+        } };
+        if c.inbox_leases.update_one(this.clone(), hold).await.db()?.matched_count == 0 {
+            return Err(lost());
+        }
+    }
     let ending = (key.to_owned(), lease, failed(error, retry_at)?);
     if !batches.endings.write(ending, |endings| async move { end_events(c, endings).await }).await? {
         return Err(lost());
     }
     put_back(c, lease).await?;
-    let this = doc! { "lease": lease.to_string() };
-    match retry_at {
-        Some(at) => {
-            let hold = doc! { "$set": { "lease_until": value(&at)?, "expires_at": expiry(at) } };
-            c.inbox_leases.update_one(this, hold).await.db()?;
-        }
-        None => {
-            c.inbox_leases.delete_one(this).await.db()?;
-        }
+    if retry_at.is_none() {
+        c.inbox_leases.delete_one(this).await.db()?;
     }
     Ok(())
 }
 
-/// The events still leased under `lease` wait again.
+/// The events still leased under `lease` wait again, untried: their claim no longer
+/// counts as an attempt.
 async fn put_back(c: &Collections, lease: LeaseId) -> Result<()> {
     c.inbox
         .update_many(
             doc! { "lease": lease.to_string(), "status": value(&InboxStatus::Leased)? },
-            doc! { "$set": { "status": value(&InboxStatus::Pending)?, "lease": Bson::Null } },
+            doc! {
+                "$set": { "status": value(&InboxStatus::Pending)?, "lease": Bson::Null },
+                "$inc": { "attempts": -1_i64 },
+            },
         )
         .await
         .db()?;
