@@ -103,12 +103,15 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
                 CLAIM_WINDOW,
                 doc! { "status": 1, "occurred_at": 1, "_id": 1, "available_at": 1, "conversation": 1 },
             ),
-            plain("by_conversation_status", doc! { "conversation": 1, "status": 1, "occurred_at": 1 }),
             plain("by_lease", doc! { "lease": 1 }),
         ],
     )
     .await?;
-    retire(&c.inbox, "waiting_by_time").await?;
+    // Indexes of earlier versions that nothing reads any more: each cost every
+    // enqueue and every change of an event's status.
+    for old in ["waiting_by_time", "by_conversation_status"] {
+        retire(&c.inbox, old).await?;
+    }
     ensure(
         &c.inbox_leases,
         vec![

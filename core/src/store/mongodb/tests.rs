@@ -88,16 +88,26 @@ async fn opening_twice_keeps_the_indexes() {
 #[tokio::test]
 async fn an_index_an_earlier_version_made_is_dropped_when_opened() {
     let store = fresh().await;
-    // What the previous version created for its claim.
-    let old = mongodb::IndexModel::builder()
-        .keys(doc! { "status": 1, "occurred_at": 1, "_id": 1 })
-        .options(mongodb::options::IndexOptions::builder().name("waiting_by_time".to_owned()).build())
-        .build();
-    store.c.inbox.create_index(old).await.expect("the old index");
+    // What earlier versions created for their claims.
+    let old = |name: &str, keys| {
+        let options = mongodb::options::IndexOptions::builder().name(name.to_owned()).build();
+        mongodb::IndexModel::builder().keys(keys).options(options).build()
+    };
+    store
+        .c
+        .inbox
+        .create_indexes([
+            old("waiting_by_time", doc! { "status": 1, "occurred_at": 1, "_id": 1 }),
+            old("by_conversation_status", doc! { "conversation": 1, "status": 1, "occurred_at": 1 }),
+        ])
+        .await
+        .expect("the old indexes");
 
     super::indexes::create(&super::Collections::new(&store.db)).await.expect("open again");
     let names = store.c.inbox.list_index_names().await.expect("list");
-    assert!(!names.iter().any(|n| n == "waiting_by_time"), "{names:?}");
+    for gone in ["waiting_by_time", "by_conversation_status"] {
+        assert!(!names.iter().any(|n| n == gone), "{gone} is still there: {names:?}");
+    }
     assert!(names.iter().any(|n| n == "claim_window"), "{names:?}");
     store.drop_database().await.expect("drop");
 }
