@@ -34,6 +34,9 @@ pub enum DaemonError {
 
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
+
+    #[error("cannot start the pipeline's threads: {0}")]
+    Pipeline(std::io::Error),
 }
 
 impl DaemonError {

@@ -101,7 +101,7 @@ where
     let state = state.with_responder(responder).with_leo(leo);
 
     let (stop_workers, stop) = tokio::sync::watch::channel(false);
-    let mut workers = crate::pipeline::start(&state, &stop);
+    let workers = crate::pipeline::start(&state, &stop).map_err(DaemonError::Pipeline)?;
     let events = Arc::clone(&state.events);
     let hub = Arc::clone(&events);
     let shutdown = async move {
@@ -113,8 +113,7 @@ where
     serve(listener, router(state), shutdown).await.map_err(DaemonError::Serve)?;
     // A reply being written finishes; one that takes too long is left to its lease,
     // and the next start takes it again.
-    let finishing = async { while workers.join_next().await.is_some() {} };
-    if tokio::time::timeout(WORKERS_GRACE, finishing).await.is_err() {
+    if !workers.finish(WORKERS_GRACE).await {
         tracing::warn!("some conversations were still being answered; they resume at the next start");
     }
     // Upgraded connections are not axum's to wait for: give their close frames time to leave.

@@ -85,16 +85,49 @@ impl Pipeline {
 }
 
 /// Starts the workers, and the housekeeping beside them; they stop taking work when
-/// `stop` turns true and finish what they hold. The returned set completes when all
-/// have stopped.
-pub fn start(state: &AppState, stop: &watch::Receiver<bool>) -> JoinSet<()> {
-    let mut workers = JoinSet::new();
+/// `stop` turns true and finish what they hold ([`Running::finish`]).
+///
+/// They run on a runtime of their own, with a thread per core as the server's. In one
+/// runtime, a webhook's task woken by its durable write queued behind every busy
+/// worker's: with the rule-based AI nothing a worker does waits long, and during a
+/// flood 128 of them crowded out the acknowledgements Facebook waits for. Apart, the
+/// system shares the cores between the two by threads, and a webhook that was waiting
+/// on its write runs as soon as it is written (BENCHMARKS.md, "Pipeline").
+pub fn start(state: &AppState, stop: &watch::Receiver<bool>) -> std::io::Result<Running> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().thread_name("closer-pipeline").enable_all().build()?;
+    let mut tasks = JoinSet::new();
     for n in 0..state.pipeline.config.workers {
-        workers.spawn(worker::run(state.clone(), n, stop.clone()));
+        tasks.spawn_on(worker::run(state.clone(), n, stop.clone()), runtime.handle());
     }
-    workers.spawn(housekeeping::run(state.clone(), stop.clone()));
+    tasks.spawn_on(housekeeping::run(state.clone(), stop.clone()), runtime.handle());
     tracing::info!(workers = state.pipeline.config.workers, "pipeline started");
-    workers
+    Ok(Running { tasks, runtime: Some(runtime) })
+}
+
+/// The pipeline's tasks, and the runtime they run on.
+#[derive(Debug)]
+pub struct Running {
+    tasks: JoinSet<()>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Running {
+    /// Waits up to `grace` for the tasks to finish what they hold, then stops their
+    /// runtime; says whether they all finished. Work cut short is left to its lease.
+    pub async fn finish(mut self, grace: Duration) -> bool {
+        let finishing = async { while self.tasks.join_next().await.is_some() {} };
+        tokio::time::timeout(grace, finishing).await.is_ok()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Without waiting: this may run on the server's runtime, which must not block.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 fn uuid_suffix() -> String {

@@ -267,23 +267,20 @@ where
 /// The pipeline's workers on `app`'s state, until [`Workers::stop`].
 pub struct Workers {
     stop: tokio::sync::watch::Sender<bool>,
-    running: tokio::task::JoinSet<()>,
+    running: closer_daemon::pipeline::Running,
 }
 
 impl Workers {
     pub fn start(app: &TestApp) -> Self {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let running = closer_daemon::pipeline::start(&app.state, &stopped);
+        let running = closer_daemon::pipeline::start(&app.state, &stopped).expect("the pipeline's threads");
         Self { stop, running }
     }
 
     /// Tells them to stop and waits (a few seconds at most) until they have.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
         self.stop.send_replace(true);
-        let all_stopped = async { while self.running.join_next().await.is_some() {} };
-        if tokio::time::timeout(std::time::Duration::from_secs(5), all_stopped).await.is_err() {
-            self.running.abort_all();
-        }
+        self.running.finish(std::time::Duration::from_secs(5)).await;
     }
 }
 
