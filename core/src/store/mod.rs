@@ -280,16 +280,18 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Lets go of the conversation before all its events are handled (shutdown, an
     /// error): the events still leased wait again. A lease already ended is no error.
     async fn inbox_release(&self, lease: LeaseId) -> Result<()>;
-    /// Gives a claim back after its event `key` failed: the event is tried again from
-    /// `retry_at`, or given up (`Failed`) when `retry_at` is `None`, and the claim's
-    /// other events wait again. An event to be tried again holds back its
-    /// conversation: the lease stays, with nobody working under it, until `retry_at`,
-    /// so the customer's later messages are not handled before the earlier one.
-    /// Conflict if the lease was lost.
+    /// Gives a claim back after the attempt on its events `failed` failed (one event,
+    /// or the customer messages a reply was answering): they are tried again from
+    /// `retry_at`, or given up (`Failed`) when `retry_at` is `None`. The claim's other
+    /// events wait again, untried: their claim no longer counts as an attempt. Events
+    /// to be tried again hold back their conversation: the lease stays, under a new
+    /// id and with nobody working under it, until `retry_at`, so the customer's later
+    /// messages are not handled before the earlier ones. Conflict if the lease was
+    /// lost.
     async fn inbox_give_back(
         &self,
         lease: LeaseId,
-        key: &str,
+        failed: &[String],
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()>;

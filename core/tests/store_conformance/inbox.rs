@@ -247,7 +247,7 @@ pub async fn a_failed_event_holds_back_its_conversation(store: Arc<dyn Store>) {
     let claim = store.inbox_claim("w1", at(10), LEASE, 10).await.expect("claim").expect("work");
     assert_eq!(keys(&claim), ["m1", "m2"]);
     store
-        .inbox_give_back(claim.lease, "facebook:m1", "the AI could not answer", Some(at(60)))
+        .inbox_give_back(claim.lease, &keys_of(["m1"]), "the AI could not answer", Some(at(60)))
         .await
         .expect("give back");
     let failed = store.inbox_get("facebook:m1").await.expect("get");
@@ -277,17 +277,33 @@ pub async fn a_failed_event_holds_back_its_conversation(store: Arc<dyn Store>) {
 
     assert!(
         matches!(
-            store.inbox_give_back(claim.lease, "facebook:m1", "late", None).await,
+            store.inbox_give_back(claim.lease, &keys_of(["m1"]), "late", None).await,
             Err(StoreError::Conflict(_))
         ),
         "the first claim's lease is over"
     );
 
-    // Given up, the event no longer holds anything back: the rest is free at once.
-    store.inbox_give_back(retry.lease, "facebook:m1", "cannot parse", None).await.expect("give up");
-    assert_eq!(store.inbox_get("facebook:m1").await.expect("get").status, InboxStatus::Failed);
-    let next = store.inbox_claim("w3", at(61), LEASE, 10).await.expect("claim").expect("free");
-    assert_eq!(keys(&next), ["m2", "m3"]);
+    // Two messages answered together fail together: both keep this attempt, the
+    // third waits again untried.
+    store
+        .inbox_give_back(retry.lease, &keys_of(["m1", "m2"]), "the reply could not be sent", Some(at(70)))
+        .await
+        .expect("give back");
+    let again = store.inbox_claim("w3", at(70), LEASE, 10).await.expect("claim").expect("due");
+    let attempts: Vec<u32> = again.events.iter().map(|e| e.attempts).collect();
+    assert_eq!((keys(&again), attempts), (vec!["m1", "m2", "m3"], vec![3, 2, 1]));
+
+    // Given up, they no longer hold anything back: the rest is free at once.
+    store.inbox_give_back(again.lease, &keys_of(["m1", "m2"]), "cannot parse", None).await.expect("give up");
+    for key in ["facebook:m1", "facebook:m2"] {
+        assert_eq!(store.inbox_get(key).await.expect("get").status, InboxStatus::Failed);
+    }
+    let next = store.inbox_claim("w4", at(71), LEASE, 10).await.expect("claim").expect("free");
+    assert_eq!(keys(&next), ["m3"]);
+}
+
+fn keys_of<const N: usize>(names: [&str; N]) -> Vec<String> {
+    names.iter().map(|name| format!("facebook:{name}")).collect()
 }
 
 pub async fn release_returns_unfinished_events(store: Arc<dyn Store>) {

@@ -35,7 +35,7 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
             Ok(Applied::Answer(incoming)) => to_answer.push(*incoming),
             Err(error) => {
                 // Later events wait behind this one, so the conversation stays in order.
-                give_back(state, &claim, event, &error).await;
+                give_back(state, &claim, &[event], &error).await;
                 return;
             }
         }
@@ -63,10 +63,11 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
             }
             Err(error) => {
                 tracing::warn!(%error, conversation = %claim.conversation, "answering failed; will try again");
-                let failed = claim.events.iter().find(|e| keys.contains(&e.key));
-                if let Some(event) = failed {
-                    give_back(state, &claim, event, &error).await;
-                }
+                // All of them: the reply may have been written under the last one's
+                // key, which the next attempt must then look for.
+                let failed: Vec<&InboxEvent> =
+                    claim.events.iter().filter(|e| keys.contains(&e.key)).collect();
+                give_back(state, &claim, &failed, &error).await;
                 return;
             }
         }
@@ -82,20 +83,29 @@ async fn complete(state: &AppState, lease: closer_core::model::LeaseId, key: &st
     }
 }
 
-/// Puts the failed event back for a later try (or gives up on it after
+/// Puts the failed events back for a later try (or gives up on them after
 /// `[pipeline] max_attempts`), and lets go of the rest of the claim. The conversation
-/// waits for the retry: a customer's later message is not answered before this one.
-async fn give_back(state: &AppState, claim: &InboxClaim, event: &InboxEvent, error: &AppError) {
+/// waits for the retry: a customer's later message is not answered before these.
+///
+/// The store's work runs as a task of its own, finished even if this work is dropped
+/// meanwhile (its heartbeat found the lease moved to the retry's hold).
+async fn give_back(state: &AppState, claim: &InboxClaim, failed: &[&InboxEvent], error: &AppError) {
     let now = state.clock.now();
-    let retry = (event.attempts < state.pipeline.config.max_attempts).then(|| retry_at(now, event.attempts));
+    let attempts = failed.iter().map(|e| e.attempts).max().unwrap_or_default();
+    let retry = (attempts < state.pipeline.config.max_attempts).then(|| retry_at(now, attempts));
+    let keys: Vec<String> = failed.iter().map(|e| e.key.clone()).collect();
     if retry.is_none() {
-        tracing::error!(key = %event.key, attempts = event.attempts, %error, "giving up on an inbox event");
+        tracing::error!(?keys, attempts, %error, "giving up on inbox events");
     }
-    let given_back = state.store.inbox_give_back(claim.lease, &event.key, &error.to_string(), retry).await;
-    if let Err(store_error) = given_back {
-        // The lease runs out by itself, and the events are taken again then.
-        tracing::warn!(%store_error, "cannot give back the failed event's claim");
-    }
+    let (store, lease, error) = (std::sync::Arc::clone(&state.store), claim.lease, error.to_string());
+    let giving_back = tokio::spawn(async move { store.inbox_give_back(lease, &keys, &error, retry).await });
+    let why = match giving_back.await {
+        Ok(Ok(())) => return,
+        Ok(Err(store_error)) => store_error.to_string(),
+        Err(interrupted) => interrupted.to_string(),
+    };
+    // The lease runs out by itself, and the events are taken again then.
+    tracing::warn!(%why, "cannot give back the failed events' claim");
 }
 
 async fn apply(state: &AppState, event: &InboxEvent) -> Result<Applied, AppError> {

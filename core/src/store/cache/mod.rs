@@ -470,11 +470,11 @@ impl Store for CachedStore {
     async fn inbox_give_back(
         &self,
         lease: LeaseId,
-        key: &str,
+        failed: &[String],
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        self.inner.inbox_give_back(lease, key, error, retry_at).await
+        self.inner.inbox_give_back(lease, failed, error, retry_at).await
     }
 
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent> {

@@ -438,11 +438,11 @@ impl Store for MongoStore {
     async fn inbox_give_back(
         &self,
         lease: LeaseId,
-        key: &str,
+        failed: &[String],
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        inbox::give_back(&self.c, &self.leases, &self.batches, lease, key, error, retry_at).await
+        inbox::give_back(&self.c, &self.leases, &self.batches, lease, failed, error, retry_at).await
     }
 
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent> {

@@ -207,9 +207,9 @@ pub(super) fn release(conn: &Connection, lease: LeaseId) -> Result<()> {
     end_lease(conn, lease)
 }
 
-/// The failed event ends as [`fail`] ends it, the rest of the claim waits again, and
-/// the conversation stays held until the event's retry (or is free at once when it
-/// was given up). In one write: no claim sees the rest free before the hold.
+/// The failed events end as [`fail`] ends one, the rest of the claim waits again, and
+/// the conversation stays held until their retry (or is free at once when they were
+/// given up). In one write: no claim sees the rest free before the hold.
 ///
 /// The hold is a lease of its own, under a new id: whatever the worker still sends
 /// under its old one (a heartbeat already on its way) finds nothing to extend, and
@@ -217,11 +217,13 @@ pub(super) fn release(conn: &Connection, lease: LeaseId) -> Result<()> {
 pub(super) fn give_back(
     conn: &Connection,
     lease: LeaseId,
-    key: &str,
+    failed: &[String],
     error: &str,
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
-    end_failed(conn, lease, key, error, retry_at)?;
+    for key in failed {
+        end_failed(conn, lease, key, error, retry_at)?;
+    }
     put_back(conn, lease)?;
     let Some(at) = retry_at else { return end_lease(conn, lease) };
     conn.prepare_cached("UPDATE inbox_leases SET lease = ?2, lease_until = ?3 WHERE lease = ?1")?

@@ -664,12 +664,12 @@ impl Store for SqliteStore {
     async fn inbox_give_back(
         &self,
         lease: LeaseId,
-        key: &str,
+        failed: &[String],
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<()> {
-        let (key, error) = (key.to_owned(), error.to_owned());
-        self.write(move |conn| inbox::give_back(conn, lease, &key, &error, retry_at)).await
+        let (failed, error) = (failed.to_vec(), error.to_owned());
+        self.write(move |conn| inbox::give_back(conn, lease, &failed, &error, retry_at)).await
     }
 
     async fn inbox_get(&self, key: &str) -> Result<InboxEvent> {

@@ -126,11 +126,11 @@ pub(super) async fn fail(
     error: &str,
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
-    finish(c, book, batches, lease, key, failed(error, retry_at)?).await
+    finish(c, book, batches, lease, key, failed_set(error, retry_at)?).await
 }
 
 /// What a failed event's end sets: back to waiting from `retry_at`, or given up.
-fn failed(error: &str, retry_at: Option<Timestamp>) -> Result<Document> {
+fn failed_set(error: &str, retry_at: Option<Timestamp>) -> Result<Document> {
     let mut set = doc! { "lease": Bson::Null, "last_error": error };
     match retry_at {
         Some(at) => {
@@ -248,9 +248,9 @@ pub(super) async fn release(c: &Collections, book: &LeaseBook, lease: LeaseId) -
     Ok(())
 }
 
-/// The failed event ends as [`fail`] ends it, the rest of the claim waits again, and
-/// the conversation stays held until the event's retry (or is free at once when it
-/// was given up).
+/// The failed events end as [`fail`] ends one, the rest of the claim waits again, and
+/// the conversation stays held until their retry (or is free at once when they were
+/// given up).
 ///
 /// The hold comes first, as a lease of its own under a new id: a process that stops
 /// after it leaves every event leased until the retry, to be taken again then in
@@ -261,7 +261,7 @@ pub(super) async fn give_back(
     book: &LeaseBook,
     batches: &Batches,
     lease: LeaseId,
-    key: &str,
+    failed: &[String],
     error: &str,
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
@@ -277,9 +277,15 @@ pub(super) async fn give_back(
             return Err(lost());
         }
     }
-    let ending = (key.to_owned(), lease, failed(error, retry_at)?);
-    if !batches.endings.write(ending, |endings| async move { end_events(c, endings).await }).await? {
-        return Err(lost());
+    let set = failed_set(error, retry_at)?;
+    let end = |key: &String| {
+        let ending = (key.clone(), lease, set.clone());
+        batches.endings.write(ending, |endings| async move { end_events(c, endings).await })
+    };
+    for ended in futures_util::future::join_all(failed.iter().map(end)).await {
+        if !ended? {
+            return Err(lost());
+        }
     }
     put_back(c, lease).await?;
     if retry_at.is_none() {
