@@ -27,4 +27,5 @@ mod operations;
 mod pipeline_ai;
 mod pipeline_handback;
 mod pipeline_housekeeping;
+mod pipeline_order;
 mod tenant_isolation;

@@ -1,0 +1,95 @@
+//! One conversation stays in order when answering it fails: the customer's next
+//! message waits for the earlier one's retry, and both are answered then, together
+//! and once. On both backends, with the model behind a fake OpenAI server and the
+//! clock moved by the test.
+
+use crate::common;
+use crate::fake_openai;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use closer_core::ai::openai::OpenAiResponder;
+use closer_core::config::{AiConfig, AiProvider, PipelineConfig};
+use closer_daemon::Settings;
+use common::{TestApp, Workers, open_sandbox_shop, wait_until};
+use fake_openai::{Answer, FakeOpenAi, greeting_arguments};
+use serde_json::{Value, json};
+
+both_backends![a_failed_answer_holds_back_the_customers_next_message];
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+async fn messages(app: &TestApp, token: &str) -> Vec<Value> {
+    let list = app.call("GET", "/api/v1/chats", Some(token), None).await;
+    let Some(chat) = list.body["chats"][0]["id"].as_str() else { return Vec::new() };
+    let detail = app.call("GET", &format!("/api/v1/chats/{chat}?limit=500"), Some(token), None).await;
+    detail.expect(StatusCode::OK, None)["messages"].as_array().cloned().unwrap_or_default()
+}
+
+async fn play(app: &TestApp, token: &str, text: &str) {
+    let body = json!({ "customer_id": "maria", "text": text });
+    app.call("POST", "/api/v1/sandbox/messages", Some(token), Some(body))
+        .await
+        .expect(StatusCode::ACCEPTED, None);
+}
+
+async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
+    closer_daemon::crypto::install_crypto_provider();
+    let settings = Settings {
+        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
+        ..Settings::default()
+    };
+    let mut app = app.with_settings(settings);
+    let model = FakeOpenAi::start().await;
+    model.push(Answer::ServerError);
+    model.otherwise(Answer::reply(&greeting_arguments("19.99 each, and it ships in two days.")));
+    let config = AiConfig {
+        provider: AiProvider::OpenAi,
+        api_key: "sk-test".into(),
+        base_url: model.url(),
+        timeout_secs: 5,
+        max_retries: 0,
+        ..AiConfig::default()
+    };
+    // The model alone, without the rules to fall back on: its failure is the pipeline's.
+    let model_only = OpenAiResponder::new(&config).expect("a responder");
+    app.state = app.state.clone().with_responder(Arc::new(model_only));
+    let workers = Workers::start(&app);
+    let ana = app.register("ana@cases.example").await;
+    open_sandbox_shop(&app, &ana.token).await;
+
+    play(&app, &ana.token, "How much is a case?").await;
+    wait_until("the model's first, failed answer", PATIENCE, || async {
+        (model.request_count() == 1).then_some(())
+    })
+    .await;
+    play(&app, &ana.token, "And how long does shipping take?").await;
+    // The first message waits 2 s for its retry, and the second behind it: a worker
+    // that took it at once would have asked the model within milliseconds.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(model.request_count(), 1, "the next message is not answered before the first");
+    let before = messages(&app, &ana.token).await;
+    assert_eq!(before.len(), 1, "only the first message is stored yet: {before:?}");
+
+    app.clock.advance(Duration::from_secs(3));
+    let after = wait_until("the retry's answer", PATIENCE, || async {
+        let all = messages(&app, &ana.token).await;
+        (all.len() == 3).then_some(all)
+    })
+    .await;
+    let senders: Vec<&str> = after.iter().filter_map(|m| m["sender"].as_str()).collect();
+    assert_eq!(senders, ["customer", "customer", "ai"], "{after:?}");
+    assert_eq!(after[2]["text"], "19.99 each, and it ships in two days.");
+    let asked = model.last();
+    let said = asked.contents("user").join("\n");
+    let (first, second) = (said.find("How much is a case?"), said.find("how long does shipping"));
+    assert!(first.is_some() && first < second, "both messages, in order, in one answer: {said}");
+
+    // Once: nothing else comes after.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(model.request_count(), 2);
+    assert_eq!(messages(&app, &ana.token).await.len(), 3);
+    workers.stop().await;
+}
