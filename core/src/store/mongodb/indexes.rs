@@ -91,10 +91,23 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
         vec![unique("day_unique", doc! { "user_id": 1, "date": 1, "campaign": 1, "platform": 1 })],
     )
     .await?;
+    // Indexes of earlier versions, which nothing reads any more or which held every
+    // event: each cost every enqueue and every change of an event's status.
+    for old in ["waiting_by_time", "by_conversation_status", "by_status_available", "by_lease"] {
+        retire(&c.inbox, old).await?;
+    }
     ensure(
         &c.inbox,
         vec![
-            plain("by_status_available", doc! { "status": 1, "available_at": 1, "occurred_at": 1 }),
+            // Each of the two below holds only the events it is read for, so that a new
+            // event (neither handled nor leased) costs no entry in either: the enqueue
+            // is what a webhook waits for.
+            // The handled events, oldest first, for forgetting them.
+            partial("handled", doc! { "status": 1, "available_at": 1 }, doc! { "status": "done" }),
+            // The events a lease holds. A lease id is never empty, and `$gt: ""` holds
+            // only text: the server sees that a lease id asked for implies it, where it
+            // did not see it for `$type: "string"`.
+            partial("leased", doc! { "lease": 1 }, doc! { "lease": { "$gt": "" } }),
             // The claim reads the oldest waiting events of the conversations no live
             // lease holds from this index alone: one range per status, merged in time
             // order; the due time and the conversation are checked on the keys, and
@@ -103,15 +116,9 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
                 CLAIM_WINDOW,
                 doc! { "status": 1, "occurred_at": 1, "_id": 1, "available_at": 1, "conversation": 1 },
             ),
-            plain("by_lease", doc! { "lease": 1 }),
         ],
     )
     .await?;
-    // Indexes of earlier versions that nothing reads any more: each cost every
-    // enqueue and every change of an event's status.
-    for old in ["waiting_by_time", "by_conversation_status"] {
-        retire(&c.inbox, old).await?;
-    }
     ensure(
         &c.inbox_leases,
         vec![
