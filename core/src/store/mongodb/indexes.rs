@@ -16,10 +16,11 @@ use mongodb::{Collection, IndexModel};
 
 use super::Collections;
 use super::codec::DriverResult;
+use crate::model::InboxStatus;
 use crate::store::Result;
 
 /// The index the inbox claim reads (it names it as a hint).
-pub(super) const CLAIM_WINDOW: &str = "claim_window";
+pub(super) const CLAIM_WINDOW: &str = "claim_waiting";
 
 /// How long after its end the server deletes a lease document.
 const LEASE_GRACE: Duration = Duration::from_hours(24);
@@ -91,34 +92,7 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
         vec![unique("day_unique", doc! { "user_id": 1, "date": 1, "campaign": 1, "platform": 1 })],
     )
     .await?;
-    // Indexes of earlier versions, which nothing reads any more or which held every
-    // event: each cost every enqueue and every change of an event's status.
-    for old in ["waiting_by_time", "by_conversation_status", "by_status_available", "by_lease"] {
-        retire(&c.inbox, old).await?;
-    }
-    ensure(
-        &c.inbox,
-        vec![
-            // Each of the two below holds only the events it is read for, so that a new
-            // event (neither handled nor leased) costs no entry in either: the enqueue
-            // is what a webhook waits for.
-            // The handled events, oldest first, for forgetting them.
-            partial("handled", doc! { "status": 1, "available_at": 1 }, doc! { "status": "done" }),
-            // The events a lease holds. A lease id is never empty, and `$gt: ""` holds
-            // only text: the server sees that a lease id asked for implies it, where it
-            // did not see it for `$type: "string"`.
-            partial("leased", doc! { "lease": 1 }, doc! { "lease": { "$gt": "" } }),
-            // The claim reads the oldest waiting events of the conversations no live
-            // lease holds from this index alone: one range per status, merged in time
-            // order; the due time and the conversation are checked on the keys, and
-            // no event is fetched.
-            plain(
-                CLAIM_WINDOW,
-                doc! { "status": 1, "occurred_at": 1, "_id": 1, "available_at": 1, "conversation": 1 },
-            ),
-        ],
-    )
-    .await?;
+    inbox(c).await?;
     ensure(
         &c.inbox_leases,
         vec![
@@ -137,6 +111,45 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
                         .build(),
                 )
                 .build(),
+        ],
+    )
+    .await
+}
+
+/// The inbox's: what the claim reads, and what finds the events a lease holds and
+/// the handled ones. Each holds only the events it is read for, so that a new event
+/// costs the fewest entries: its enqueue is what a webhook waits for.
+async fn inbox(c: &Collections) -> Result<()> {
+    // Indexes of earlier versions, which nothing reads any more or which held every
+    // event: each cost every enqueue and every change of an event's status.
+    let retired =
+        ["waiting_by_time", "by_conversation_status", "by_status_available", "by_lease", "claim_window"];
+    for old in retired {
+        retire(&c.inbox, old).await?;
+    }
+    ensure(
+        &c.inbox,
+        vec![
+            // The handled events, oldest first, for forgetting them.
+            partial(
+                "handled",
+                doc! { "status": 1, "available_at": 1 },
+                doc! { "status": InboxStatus::Done.as_str() },
+            ),
+            // The events a lease holds. A lease id is never empty, and `$gt: ""` holds
+            // only text: the server sees that a lease id asked for implies it, where it
+            // did not see it for `$type: "string"`.
+            partial("leased", doc! { "lease": 1 }, doc! { "lease": { "$gt": "" } }),
+            // The claim reads the oldest waiting events of the conversations no live
+            // lease holds from this index alone: one range per status, merged in time
+            // order; the due time and the conversation are checked on the keys, and
+            // no event is fetched. Only waiting and leased events are in it: the
+            // handled ones, kept for a week, would make it the largest of all.
+            partial(
+                CLAIM_WINDOW,
+                doc! { "status": 1, "occurred_at": 1, "_id": 1, "available_at": 1, "conversation": 1 },
+                doc! { "status": { "$in": [InboxStatus::Pending.as_str(), InboxStatus::Leased.as_str()] } },
+            ),
         ],
     )
     .await

@@ -101,16 +101,22 @@ async fn an_index_an_earlier_version_made_is_dropped_when_opened() {
             old("by_conversation_status", doc! { "conversation": 1, "status": 1, "occurred_at": 1 }),
             old("by_status_available", doc! { "status": 1, "available_at": 1, "occurred_at": 1 }),
             old("by_lease", doc! { "lease": 1 }),
+            old(
+                "claim_window",
+                doc! { "status": 1, "occurred_at": 1, "_id": 1, "available_at": 1, "conversation": 1 },
+            ),
         ])
         .await
         .expect("the old indexes");
 
     super::indexes::create(&super::Collections::new(&store.db)).await.expect("open again");
     let names = store.c.inbox.list_index_names().await.expect("list");
-    for gone in ["waiting_by_time", "by_conversation_status", "by_status_available", "by_lease"] {
+    for gone in
+        ["waiting_by_time", "by_conversation_status", "by_status_available", "by_lease", "claim_window"]
+    {
         assert!(!names.iter().any(|n| n == gone), "{gone} is still there: {names:?}");
     }
-    for kept in ["claim_window", "handled", "leased"] {
+    for kept in ["claim_waiting", "handled", "leased"] {
         assert!(names.iter().any(|n| n == kept), "{kept} missing from {names:?}");
     }
     store.drop_database().await.expect("drop");
