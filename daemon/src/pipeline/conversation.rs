@@ -83,22 +83,32 @@ async fn complete(state: &AppState, lease: closer_core::model::LeaseId, key: &st
     }
 }
 
-/// Puts the failed events back for a later try (or gives up on them after
-/// `[pipeline] max_attempts`), and lets go of the rest of the claim. The conversation
-/// waits for the retry: a customer's later message is not answered before these.
+/// Puts the failed events back for a later try, and lets go of the rest of the
+/// claim. The conversation waits for the retry: a customer's later message is not
+/// answered before these. An event tried `[pipeline] max_attempts` times is given up
+/// on; one written later and answered with it is tried again on its own count.
 ///
 /// The store's work runs as a task of its own, finished even if this work is dropped
 /// meanwhile (its heartbeat found the lease moved to the retry's hold).
 async fn give_back(state: &AppState, claim: &InboxClaim, failed: &[&InboxEvent], error: &AppError) {
-    let now = state.clock.now();
-    let attempts = failed.iter().map(|e| e.attempts).max().unwrap_or_default();
-    let retry = (attempts < state.pipeline.config.max_attempts).then(|| retry_at(now, attempts));
-    let keys: Vec<String> = failed.iter().map(|e| e.key.clone()).collect();
-    if retry.is_none() {
-        tracing::error!(?keys, attempts, %error, "giving up on inbox events");
+    let max_attempts = state.pipeline.config.max_attempts;
+    let (given_up, again): (Vec<&InboxEvent>, Vec<&InboxEvent>) =
+        failed.iter().partition(|event| event.attempts >= max_attempts);
+    let retry = again.iter().map(|e| e.attempts).max().map(|attempts| retry_at(state.clock.now(), attempts));
+    let keys = |events: Vec<&InboxEvent>| events.into_iter().map(|e| e.key.clone()).collect::<Vec<String>>();
+    let (given_up, again) = (keys(given_up), keys(again));
+    if !given_up.is_empty() {
+        tracing::error!(keys = ?given_up, %error, "giving up on inbox events");
     }
     let (store, lease, error) = (std::sync::Arc::clone(&state.store), claim.lease, error.to_string());
-    let giving_back = tokio::spawn(async move { store.inbox_give_back(lease, &keys, &error, retry).await });
+    let giving_back = tokio::spawn(async move {
+        let Some(at) = retry else { return store.inbox_give_back(lease, &given_up, &error, None).await };
+        // Those given up end first, while the lease still holds the others.
+        for key in &given_up {
+            store.inbox_fail(lease, key, &error, None).await?;
+        }
+        store.inbox_give_back(lease, &again, &error, Some(at)).await
+    });
     let why = match giving_back.await {
         Ok(Ok(())) => return,
         Ok(Err(store_error)) => store_error.to_string(),
