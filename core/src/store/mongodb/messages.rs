@@ -269,8 +269,8 @@ pub(super) fn by_platform_id(tenant: UserId, mid: &str) -> Document {
     doc! { "user_id": tenant.to_string(), "platform_message_id": { "$eq": mid, "$type": "string" } }
 }
 
-/// One read per unsettled state, each through its partial index (the server of
-/// MongoDB 6 allows no `$in` in an index's condition), merged oldest first.
+/// One read per unsettled state, each through its partial index, merged oldest
+/// first.
 pub(super) async fn unsettled_messages(
     c: &Collections,
     before: Timestamp,

@@ -16,8 +16,8 @@ use super::connect::{
     DEFAULT_DATABASE, SERVER_SELECTION_TIMEOUT, database_of, scrub_password, with_defaults,
 };
 use crate::model::{
-    Campaign, ChatMode, ChatQuery, ChatUpdate, DeliveryState, Email, FlowStep, Message, MessageId, NewChat,
-    NewInboxEvent, PasswordHash, Platform, Sender, Timestamp, User, UserId,
+    Campaign, ChatMode, ChatQuery, ChatUpdate, DeliveryState, Email, FlowStep, InboxStatus, Message,
+    MessageId, NewChat, NewInboxEvent, PasswordHash, Platform, Sender, Timestamp, User, UserId,
 };
 use crate::store::{Store, StoreError};
 
@@ -370,6 +370,73 @@ async fn unsettled_messages_are_read_through_their_partial_indexes() {
         assert!(plan.contains("unsettled_"), "{state:?}: {plan}");
         assert_eq!(stats.get("totalDocsExamined").and_then(Bson::as_i32), Some(1), "{state:?}: {stats}");
     }
+    store.drop_database().await.expect("drop");
+}
+
+/// The inbox's partial indexes hold only the events they are read for; the server
+/// uses one only for a query that implies its condition. Each of the inbox's reads
+/// and multi-event writes is checked here to go through its index, so that none
+/// scans the handled events of the past week.
+#[tokio::test]
+async fn the_inbox_is_read_through_its_partial_indexes() {
+    let store = fresh().await;
+    let status_of = |s: InboxStatus| super::codec::value(&s).expect("status");
+    let events: Vec<_> = (0..90_i64)
+        .map(|n| {
+            let (state, lease) = match n % 3 {
+                0 => (InboxStatus::Pending, Bson::Null),
+                1 => (InboxStatus::Leased, Bson::String(format!("lease-{}", n % 9))),
+                _ => (InboxStatus::Done, Bson::Null),
+            };
+            doc! {
+                "_id": format!("facebook:m_{n}"), "conversation": format!("page:psid-{}", n % 30),
+                "status": status_of(state), "lease": lease, "occurred_at": n, "available_at": n,
+            }
+        })
+        .collect();
+    store.c.inbox.insert_many(events).await.expect("insert");
+
+    let leased = status_of(InboxStatus::Leased);
+    let reads = [
+        // The events a lease holds: `leased_events`, `put_back`, `finish`.
+        (doc! { "lease": { "$in": ["lease-1", "lease-4"] }, "status": leased.clone() }, "leased", 20),
+        (doc! { "lease": "lease-1", "status": leased, "_id": { "$ne": "facebook:m_1" } }, "leased", 9),
+        // `forget_handled`.
+        (doc! { "status": status_of(InboxStatus::Done), "available_at": { "$lt": 30_i64 } }, "handled", 10),
+    ];
+    for (filter, index, returned) in reads {
+        let (plan, stats) = explain(&store, "inbox", filter.clone(), doc! {}).await;
+        assert!(plan.contains(&format!("\"indexName\": \"{index}\"")), "{filter}: {plan}");
+        // At most one event passed over (the one `$ne` leaves out) before the first.
+        let examined = stats.get("totalDocsExamined").and_then(Bson::as_i32).unwrap_or(i32::MAX);
+        assert_eq!(stats.get_i32("nReturned").ok(), Some(1), "{filter}: {stats}");
+        assert!(examined <= 2, "{filter} reads through its index, not past the others: {stats}");
+        let all = store.c.inbox.count_documents(filter.clone()).await.expect("count");
+        assert_eq!(all, returned, "{filter}");
+    }
+
+    // The claim's window, hinted: only the waiting and leased events are read, from
+    // the keys alone.
+    let mut window = super::inbox::claimable(&Bson::Int64(1_000)).expect("filter");
+    window.insert("conversation", doc! { "$nin": ["page:psid-1"] });
+    let explained = store
+        .db
+        .run_command(doc! {
+            "explain": {
+                "find": "inbox", "filter": window, "sort": { "occurred_at": 1, "_id": 1 },
+                "projection": { "_id": 1, "conversation": 1 }, "hint": super::indexes::CLAIM_WINDOW,
+            },
+            "verbosity": "executionStats",
+        })
+        .await
+        .expect("explain");
+    let stats = explained.get_document("executionStats").expect("stats");
+    assert_eq!(stats.get("totalDocsExamined").and_then(Bson::as_i32), Some(0), "no event fetched: {stats}");
+    assert_eq!(
+        stats.get_i32("nReturned").ok(),
+        Some(57),
+        "the 60 waiting and leased but psid-1's 3: {stats}"
+    );
     store.drop_database().await.expect("drop");
 }
 

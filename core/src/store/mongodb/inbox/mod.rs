@@ -62,7 +62,7 @@ pub(super) async fn enqueue(
 
 /// Events a worker may take: waiting and due, or marked leased (which counts only
 /// once the conversation's lease has expired; callers check that).
-fn claimable(now: &Bson) -> Result<Document> {
+pub(in crate::store::mongodb) fn claimable(now: &Bson) -> Result<Document> {
     Ok(doc! { "$or": [
         { "status": value(&InboxStatus::Pending)?, "available_at": { "$lte": now.clone() } },
         { "status": value(&InboxStatus::Leased)? },
