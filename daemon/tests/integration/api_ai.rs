@@ -7,7 +7,6 @@ use crate::fake_openai;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use closer_core::config::{AiConfig, AiProvider};
 use common::TestApp;
 use fake_openai::{Answer, FakeOpenAi};
 use serde_json::{Value, json};
@@ -144,14 +143,7 @@ async fn a_configured_model_answers_and_its_failure_falls_back() {
     closer_daemon::crypto::install_crypto_provider();
     let mut app = TestApp::sqlite().await;
     let model = FakeOpenAi::start().await;
-    let config = AiConfig {
-        provider: AiProvider::OpenAi,
-        api_key: "sk-test".into(),
-        base_url: model.url(),
-        timeout_secs: 5,
-        max_retries: 0,
-        ..AiConfig::default()
-    };
+    let config = common::model_config(model.url());
     let responder =
         closer_daemon::ai::responder(&config, Arc::new(app.clock.clone()), Arc::clone(&app.state.events))
             .expect("a responder");

@@ -8,7 +8,6 @@ use crate::fake_openai;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use closer_core::config::{AiConfig, AiProvider};
 use closer_core::model::{Metrics, Platform, Timestamp, UserId};
 use common::{Account, TestApp};
 use fake_openai::{Answer, FakeOpenAi};
@@ -203,14 +202,7 @@ async fn a_configured_model_answers_and_its_failure_falls_back_to_the_rules() {
     closer_daemon::crypto::install_crypto_provider();
     let mut app = TestApp::sqlite().await;
     let model = FakeOpenAi::start().await;
-    let config = AiConfig {
-        provider: AiProvider::OpenAi,
-        api_key: "sk-test".into(),
-        base_url: model.url(),
-        timeout_secs: 5,
-        max_retries: 0,
-        ..AiConfig::default()
-    };
+    let config = common::model_config(model.url());
     app.state = app.state.clone().with_leo(closer_daemon::ai::leo(&config).expect("leo"));
     let ana = ana(&app).await;
     let week = revenue("2026-11-16", "2026-11-20");

@@ -9,24 +9,11 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use closer_core::config::PipelineConfig;
 use closer_daemon::Settings;
-use common::{TestApp, Workers, open_sandbox_shop, wait_until};
-use serde_json::{Value, json};
+use common::{TestApp, Workers, chat_messages, open_sandbox_shop, play, wait_until};
 
 both_backends![a_forgotten_takeover_goes_back_to_the_ai];
 
 const PATIENCE: Duration = Duration::from_secs(10);
-
-async fn messages(app: &TestApp, token: &str, chat: &str) -> Vec<Value> {
-    let detail = app.call("GET", &format!("/api/v1/chats/{chat}?limit=500"), Some(token), None).await;
-    detail.expect(StatusCode::OK, None)["messages"].as_array().cloned().unwrap_or_default()
-}
-
-async fn play(app: &TestApp, token: &str, text: &str) {
-    let body = json!({ "customer_id": "maria", "text": text });
-    app.call("POST", "/api/v1/sandbox/messages", Some(token), Some(body))
-        .await
-        .expect(StatusCode::ACCEPTED, None);
-}
 
 async fn a_forgotten_takeover_goes_back_to_the_ai(app: &TestApp) {
     let pipeline = PipelineConfig { workers: 2, handback_after_minutes: 30, ..PipelineConfig::default() };
@@ -41,7 +28,7 @@ async fn a_forgotten_takeover_goes_back_to_the_ai(app: &TestApp) {
     let chat = wait_until("the first answer", PATIENCE, || async {
         let list = app.call("GET", "/api/v1/chats", Some(&ana.token), None).await;
         let chat = list.body["chats"][0]["id"].as_str()?.to_owned();
-        (messages(&app, &ana.token, &chat).await.len() == 2).then_some(chat)
+        (chat_messages(&app, &ana.token, &chat).await.len() == 2).then_some(chat)
     })
     .await;
     app.call("POST", &format!("/api/v1/chats/{chat}/takeover"), Some(&ana.token), None)
@@ -52,18 +39,18 @@ async fn a_forgotten_takeover_goes_back_to_the_ai(app: &TestApp) {
     app.clock.advance(Duration::from_mins(10));
     play(&app, &ana.token, "Hello? Anyone there?").await;
     wait_until("the second customer message", PATIENCE, || async {
-        (messages(&app, &ana.token, &chat).await.len() == 3).then_some(())
+        (chat_messages(&app, &ana.token, &chat).await.len() == 3).then_some(())
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let now = messages(&app, &ana.token, &chat).await;
+    let now = chat_messages(&app, &ana.token, &chat).await;
     assert_eq!(now.len(), 3, "no AI answer while the owner holds the chat: {now:?}");
 
     // Half an hour after the takeover with no word from the owner: back to the AI.
     app.clock.advance(Duration::from_mins(25));
     play(&app, &ana.token, "How much was it again?").await;
     let after = wait_until("the AI to answer again", PATIENCE, || async {
-        let all = messages(&app, &ana.token, &chat).await;
+        let all = chat_messages(&app, &ana.token, &chat).await;
         (all.len() == 5).then_some(all)
     })
     .await;

@@ -9,30 +9,22 @@ use crate::fake_openai;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use closer_core::ai::openai::OpenAiResponder;
-use closer_core::config::{AiConfig, AiProvider, PipelineConfig};
+use closer_core::config::PipelineConfig;
 use closer_daemon::Settings;
-use common::{TestApp, Workers, open_sandbox_shop, wait_until};
+use common::{TestApp, Workers, chat_messages, model_config, open_sandbox_shop, play, wait_until};
 use fake_openai::{Answer, FakeOpenAi, greeting_arguments};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 both_backends![a_failed_answer_holds_back_the_customers_next_message];
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
+/// The messages of the business's one chat, once it has one.
 async fn messages(app: &TestApp, token: &str) -> Vec<Value> {
     let list = app.call("GET", "/api/v1/chats", Some(token), None).await;
     let Some(chat) = list.body["chats"][0]["id"].as_str() else { return Vec::new() };
-    let detail = app.call("GET", &format!("/api/v1/chats/{chat}?limit=500"), Some(token), None).await;
-    detail.expect(StatusCode::OK, None)["messages"].as_array().cloned().unwrap_or_default()
-}
-
-async fn play(app: &TestApp, token: &str, text: &str) {
-    let body = json!({ "customer_id": "maria", "text": text });
-    app.call("POST", "/api/v1/sandbox/messages", Some(token), Some(body))
-        .await
-        .expect(StatusCode::ACCEPTED, None);
+    chat_messages(app, token, chat).await
 }
 
 async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
@@ -45,14 +37,7 @@ async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
     let model = FakeOpenAi::start().await;
     model.push(Answer::ServerError);
     model.otherwise(Answer::reply(&greeting_arguments("19.99 each, and it ships in two days.")));
-    let config = AiConfig {
-        provider: AiProvider::OpenAi,
-        api_key: "sk-test".into(),
-        base_url: model.url(),
-        timeout_secs: 5,
-        max_retries: 0,
-        ..AiConfig::default()
-    };
+    let config = model_config(model.url());
     // The model alone, without the rules to fall back on: its failure is the pipeline's.
     let model_only = OpenAiResponder::new(&config).expect("a responder");
     app.state = app.state.clone().with_responder(Arc::new(model_only));

@@ -284,6 +284,32 @@ impl Workers {
     }
 }
 
+/// `[ai]` for a model behind the fake OpenAI server at `url`: no retries, 5 s.
+pub fn model_config(url: String) -> closer_core::config::AiConfig {
+    closer_core::config::AiConfig {
+        provider: closer_core::config::AiProvider::OpenAi,
+        api_key: "sk-test".into(),
+        base_url: url,
+        timeout_secs: 5,
+        max_retries: 0,
+        ..closer_core::config::AiConfig::default()
+    }
+}
+
+/// Plays the sandbox customer `maria` writing `text`.
+pub async fn play(app: &TestApp, token: &str, text: &str) {
+    let body = json!({ "customer_id": "maria", "text": text });
+    app.call("POST", "/api/v1/sandbox/messages", Some(token), Some(body))
+        .await
+        .expect(StatusCode::ACCEPTED, None);
+}
+
+/// The messages of `chat`, oldest first.
+pub async fn chat_messages(app: &TestApp, token: &str, chat: &str) -> Vec<Value> {
+    let detail = app.call("GET", &format!("/api/v1/chats/{chat}?limit=500"), Some(token), None).await;
+    detail.expect(StatusCode::OK, None)["messages"].as_array().cloned().unwrap_or_default()
+}
+
 /// The sandbox connected and a priced campaign active, through the API: a shop whose
 /// customers can be played.
 pub async fn open_sandbox_shop(app: &TestApp, token: &str) -> closer_core::model::CampaignId {
