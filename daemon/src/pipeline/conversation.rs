@@ -102,12 +102,11 @@ async fn give_back(state: &AppState, claim: &InboxClaim, failed: &[&InboxEvent],
     }
     let (store, lease, error) = (std::sync::Arc::clone(&state.store), claim.lease, error.to_string());
     let giving_back = tokio::spawn(async move {
-        let Some(at) = retry else { return store.inbox_give_back(lease, &given_up, &error, None).await };
-        // Those given up end first, while the lease still holds the others.
         for key in &given_up {
             store.inbox_fail(lease, key, &error, None).await?;
         }
-        store.inbox_give_back(lease, &again, &error, Some(at)).await
+        // With none to try again, this only lets go of the rest.
+        store.inbox_give_back(lease, &again, &error, retry).await
     });
     let why = match giving_back.await {
         Ok(Ok(())) => return,

@@ -432,7 +432,7 @@ impl Store for MongoStore {
     }
 
     async fn inbox_release(&self, lease: LeaseId) -> Result<()> {
-        inbox::release(&self.c, &self.leases, lease).await
+        inbox::release(&self.c, &self.leases, &self.batches, lease).await
     }
 
     async fn inbox_give_back(

@@ -165,13 +165,11 @@ async fn finish(
     set: Document,
 ) -> Result<()> {
     let ending = (key.to_owned(), lease, set);
-    let write = |endings: Vec<Ending>| async move { end_events(c, endings).await };
     if book.finish(lease, key) == Finishing::Last {
         // The book knows it is the last one: the event and the lease end together.
         // Should the event's update fail, ending the lease anyway is harmless: a lost
         // lease has another id by now, and otherwise nothing else was left under it.
-        let (ended, lease_ended) =
-            tokio::join!(batches.endings.write(ending, write), end_lease(c, batches, lease));
+        let (ended, lease_ended) = tokio::join!(end_event(c, batches, ending), end_lease(c, batches, lease));
         if !ended? {
             return Err(lost());
         }
@@ -183,7 +181,7 @@ async fn finish(
     let mut others = held(lease, key)?;
     others.insert("_id", doc! { "$ne": key });
     let (ended, left) = tokio::join!(
-        batches.endings.write(ending, write),
+        end_event(c, batches, ending),
         c.inbox.find_one(others).projection(doc! { "_id": 1 }).into_future()
     );
     if !ended? {
@@ -195,6 +193,12 @@ async fn finish(
         end_lease(c, batches, lease).await?;
     }
     Ok(())
+}
+
+/// Ends one event, with the others ending at the same time; says whether its lease
+/// still held it.
+async fn end_event(c: &Collections, batches: &Batches, ending: Ending) -> Result<bool> {
+    batches.endings.write(ending, |endings| async move { end_events(c, endings).await }).await
 }
 
 /// Ends events in one command; says of each whether its lease still held it. The
@@ -241,11 +245,15 @@ async fn end_lease(c: &Collections, batches: &Batches, lease: LeaseId) -> Result
 
 /// Also for a lease that already ended (by its last event, or taken over): then
 /// nothing matches and nothing changes.
-pub(super) async fn release(c: &Collections, book: &LeaseBook, lease: LeaseId) -> Result<()> {
+pub(super) async fn release(
+    c: &Collections,
+    book: &LeaseBook,
+    batches: &Batches,
+    lease: LeaseId,
+) -> Result<()> {
     book.forget(lease);
     put_back(c, lease).await?;
-    c.inbox_leases.delete_one(doc! { "lease": lease.to_string() }).await.db()?;
-    Ok(())
+    end_lease(c, batches, lease).await
 }
 
 /// The failed events end as [`fail`] ends one, the rest of the claim waits again, and
@@ -266,32 +274,29 @@ pub(super) async fn give_back(
     retry_at: Option<Timestamp>,
 ) -> Result<()> {
     book.forget(lease);
-    let this = doc! { "lease": lease.to_string() };
     if let Some(at) = retry_at {
         let hold = doc! { "$set": {
             "lease": LeaseId::new().to_string(),
             "lease_until": value(&at)?,
             "expires_at": expiry(at),
         } };
-        if c.inbox_leases.update_one(this.clone(), hold).await.db()?.matched_count == 0 {
+        let moved = c.inbox_leases.update_one(doc! { "lease": lease.to_string() }, hold).await.db()?;
+        if moved.matched_count == 0 {
             return Err(lost());
         }
     }
     let set = failed_set(error, retry_at)?;
-    let end = |key: &String| {
-        let ending = (key.clone(), lease, set.clone());
-        batches.endings.write(ending, |endings| async move { end_events(c, endings).await })
-    };
-    for ended in futures_util::future::join_all(failed.iter().map(end)).await {
+    let endings = failed.iter().map(|key| end_event(c, batches, (key.clone(), lease, set.clone())));
+    for ended in futures_util::future::join_all(endings).await {
         if !ended? {
             return Err(lost());
         }
     }
     put_back(c, lease).await?;
-    if retry_at.is_none() {
-        c.inbox_leases.delete_one(this).await.db()?;
+    match retry_at {
+        Some(_) => Ok(()),
+        None => end_lease(c, batches, lease).await,
     }
-    Ok(())
 }
 
 /// The events still leased under `lease` wait again, untried: their claim no longer
