@@ -221,10 +221,16 @@ async fn think(state: &AppState, chat: &Chat, unanswered: &[Incoming]) -> Result
         None => None,
     };
     let knowledge = state.knowledge.current(state, tenant).await?;
-    let limit = state.pipeline.config.history_messages + unanswered.len();
-    let recent = state.store.recent_messages(tenant, chat.id, limit).await?;
     // The new messages are the last customer messages; the history is what came before.
     let new_count = unanswered.len();
+    // A chat that begins with these messages has no history to read: a new customer's
+    // first answer costs no read (the chat as stored with them counts its messages).
+    let recent = if usize::try_from(chat.message_count).is_ok_and(|count| count <= new_count) {
+        Vec::new()
+    } else {
+        let limit = state.pipeline.config.history_messages + new_count;
+        state.store.recent_messages(tenant, chat.id, limit).await?
+    };
     let mut history: Vec<Turn> =
         recent.iter().map(|m| Turn { from: m.sender, text: m.text.clone() }).collect();
     let mut skipped = 0;

@@ -1,7 +1,8 @@
-//! One conversation stays in order when answering it fails: the customer's next
-//! message waits for the earlier one's retry, and both are answered then, together
-//! and once. On both backends, with the model behind a fake OpenAI server and the
-//! clock moved by the test.
+//! One conversation, as the model hears it: its history from the second message on
+//! (and no read for a first one), and in order when answering fails: the customer's
+//! next message waits for the earlier one's retry, and both are answered then,
+//! together and once. On both backends, with the model behind a fake OpenAI server
+//! and the clock moved by the test.
 
 use crate::common;
 use crate::fake_openai;
@@ -16,7 +17,10 @@ use common::{TestApp, Workers, chat_messages, model_config, open_sandbox_shop, p
 use fake_openai::{Answer, FakeOpenAi, greeting_arguments};
 use serde_json::Value;
 
-both_backends![a_failed_answer_holds_back_the_customers_next_message];
+both_backends![
+    a_failed_answer_holds_back_the_customers_next_message,
+    the_model_hears_the_conversation_so_far
+];
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -76,5 +80,40 @@ async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(model.request_count(), 2);
     assert_eq!(messages(&app, &ana.token).await.len(), 3);
+    workers.stop().await;
+}
+
+async fn the_model_hears_the_conversation_so_far(app: &TestApp) {
+    closer_daemon::crypto::install_crypto_provider();
+    let settings = Settings {
+        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
+        ..Settings::default()
+    };
+    let mut app = app.with_settings(settings);
+    let model = FakeOpenAi::start().await;
+    model.push(Answer::reply(&greeting_arguments("19.99 a case.")));
+    model.otherwise(Answer::reply(&greeting_arguments("Two days, anywhere in the country.")));
+    let model_only = OpenAiResponder::new(&model_config(model.url())).expect("a responder");
+    app.state = app.state.clone().with_responder(Arc::new(model_only));
+    let workers = Workers::start(&app);
+    let ana = app.register("ana@cases.example").await;
+    open_sandbox_shop(&app, &ana.token).await;
+
+    for (question, answers) in [("How much is a case?", 2), ("And how long does shipping take?", 4)] {
+        play(&app, &ana.token, question).await;
+        wait_until("the model's answer", PATIENCE, || async {
+            (messages(&app, &ana.token).await.len() == answers).then_some(())
+        })
+        .await;
+    }
+
+    let asked = model.requests();
+    assert_eq!(asked.len(), 2, "one request per message");
+    // The first message begins the conversation: nothing came before it.
+    assert_eq!(asked[0].contents("user"), ["How much is a case?"]);
+    assert!(asked[0].contents("assistant").is_empty(), "{:?}", asked[0].messages());
+    // The second comes with the first and its answer, in order, then itself.
+    assert_eq!(asked[1].contents("user"), ["How much is a case?", "And how long does shipping take?"]);
+    assert_eq!(asked[1].contents("assistant"), ["19.99 a case."]);
     workers.stop().await;
 }
