@@ -39,8 +39,8 @@ pub(super) struct Batches {
     pub campaign_stats: Batcher<super::counters::Increment, bool>,
     /// Inbox events done or failed; `false`: their lease was lost.
     pub endings: Batcher<super::inbox::Ending, bool>,
-    /// Lease documents of conversations whose last event ended.
-    pub lease_ends: Batcher<Document, ()>,
+    /// Holds let go of by conversations whose last event ended (filters on their lease).
+    pub lets_go: Batcher<Document, ()>,
     /// Chats' fields set (mode, lead, status…) and their counters moved as messages
     /// are appended; `false`: no such chat.
     pub chat_updates: Batcher<KeyedUpdate, bool>,

@@ -7,8 +7,6 @@
 //! what makes find-or-create, enqueueing and message storage idempotent across many
 //! `closerd` processes.
 
-use std::time::Duration;
-
 use mongodb::bson::{Document, doc};
 use mongodb::error::ErrorKind;
 use mongodb::options::IndexOptions;
@@ -21,9 +19,6 @@ use crate::store::Result;
 
 /// The index the inbox claim reads (it names it as a hint).
 pub(super) const CLAIM_WINDOW: &str = "claim_waiting";
-
-/// How long after its end the server deletes a lease document.
-const LEASE_GRACE: Duration = Duration::from_hours(24);
 
 pub(super) async fn create(c: &Collections) -> Result<()> {
     ensure(&c.users, vec![unique("email_unique", doc! { "email": 1 })]).await?;
@@ -92,28 +87,7 @@ pub(super) async fn create(c: &Collections) -> Result<()> {
         vec![unique("day_unique", doc! { "user_id": 1, "date": 1, "campaign": 1, "platform": 1 })],
     )
     .await?;
-    inbox(c).await?;
-    ensure(
-        &c.inbox_leases,
-        vec![
-            plain("by_lease", doc! { "lease": 1 }),
-            // The claim leaves out the conversations whose lease is live.
-            plain("live", doc! { "lease_until": 1 }),
-            // An expired lease is as good as none, so the server may delete it; the day
-            // of grace keeps clock differences between our hosts and the server from
-            // ever mattering.
-            IndexModel::builder()
-                .keys(doc! { "expires_at": 1 })
-                .options(
-                    IndexOptions::builder()
-                        .name("forget_expired".to_owned())
-                        .expire_after(LEASE_GRACE)
-                        .build(),
-                )
-                .build(),
-        ],
-    )
-    .await
+    inbox(c).await
 }
 
 /// The inbox's: what the claim reads, and what finds the events a lease holds and
@@ -127,6 +101,10 @@ async fn inbox(c: &Collections) -> Result<()> {
     for old in retired {
         retire(&c.inbox, old).await?;
     }
+    // Where earlier versions kept their leases, one document per conversation; the
+    // holds are on the events now. Several closerd on one database are upgraded
+    // together (README), so no process still reads it.
+    c.db.collection::<Document>("inbox_leases").drop().await.db()?;
     ensure(
         &c.inbox,
         vec![
@@ -140,6 +118,15 @@ async fn inbox(c: &Collections) -> Result<()> {
             // only text: the server sees that a lease id asked for implies it, where it
             // did not see it for `$type: "string"`.
             partial("leased", doc! { "lease": 1 }, doc! { "lease": { "$gt": "" } }),
+            // One hold per conversation: what keeps two workers from holding it at once,
+            // and what the claim reads to leave out the conversations held.
+            partial_unique(
+                "one_hold_per_conversation",
+                doc! { "hold.conversation": 1 },
+                doc! { "hold.conversation": { "$gt": "" } },
+            ),
+            // The hold of a lease, which its worker extends and lets go of.
+            partial("hold_by_lease", doc! { "hold.lease": 1 }, doc! { "hold.lease": { "$gt": "" } }),
             // The claim reads the oldest waiting events of the conversations no live
             // lease holds from this index alone: one range per status, merged in time
             // order; the due time and the conversation are checked on the keys, and

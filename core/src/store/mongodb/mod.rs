@@ -75,9 +75,6 @@ struct Collections {
     chats: Collection<Document>,
     messages: Collection<Document>,
     inbox: Collection<Document>,
-    /// One document per conversation a worker holds (or held): `_id` is the
-    /// conversation, so two workers cannot both hold it.
-    inbox_leases: Collection<Document>,
     analytics: Collection<Document>,
     /// One training record per business, `_id` the business.
     knowledge: Collection<Document>,
@@ -96,7 +93,6 @@ impl Collections {
             chats: db.collection("chats"),
             messages: db.collection("messages"),
             inbox: db.collection("inbox"),
-            inbox_leases: db.collection("inbox_leases"),
             analytics: db.collection("analytics"),
             knowledge: db.collection("knowledge"),
             leo_conversations: db.collection("leo_conversations"),

@@ -1,5 +1,5 @@
 //! Many writes to one collection in one round trip: the server's `insert`, `update`
-//! and `delete` commands take a list of statements. Sent `ordered: false`, so one
+//! commands take a list of statements. Sent `ordered: false`, so one
 //! statement's failure stops none of the others, and each failure comes back with
 //! the index of its statement.
 //!
@@ -122,16 +122,6 @@ pub(super) async fn insert(
     documents: Vec<Document>,
 ) -> Result<Outcome> {
     run(db, doc! { "insert": collection.name(), "documents": documents, "ordered": false }).await
-}
-
-/// Runs `filters` as one `delete` command, each deleting every document it matches.
-pub(super) async fn delete(
-    db: &Database,
-    collection: &Collection<Document>,
-    filters: Vec<Document>,
-) -> Result<Outcome> {
-    let deletes: Vec<Document> = filters.into_iter().map(|q| doc! { "q": q, "limit": 0_i32 }).collect();
-    run(db, doc! { "delete": collection.name(), "deletes": deletes, "ordered": false }).await
 }
 
 async fn run(db: &Database, command: Document) -> Result<Outcome> {

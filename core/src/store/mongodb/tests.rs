@@ -80,8 +80,10 @@ async fn opening_twice_keeps_the_indexes() {
     }
     let names = store.c.messages.list_index_names().await.expect("list");
     assert!(names.iter().any(|n| n == "platform_message_unique"), "{names:?}");
-    let names = store.c.inbox_leases.list_index_names().await.expect("list");
-    assert!(names.iter().any(|n| n == "forget_expired"), "{names:?}");
+    let names = store.c.inbox.list_index_names().await.expect("list");
+    for index in ["one_hold_per_conversation", "hold_by_lease", "claim_waiting"] {
+        assert!(names.iter().any(|n| n == index), "{index} missing from {names:?}");
+    }
     store.drop_database().await.expect("drop");
 }
 
@@ -108,8 +110,13 @@ async fn an_index_an_earlier_version_made_is_dropped_when_opened() {
         ])
         .await
         .expect("the old indexes");
+    // And where they kept their leases.
+    let leases = store.db.collection::<mongodb::bson::Document>("inbox_leases");
+    leases.insert_one(doc! { "_id": "page:psid", "lease": "old" }).await.expect("an old lease");
 
     super::indexes::create(&super::Collections::new(&store.db)).await.expect("open again");
+    let collections = store.db.list_collection_names().await.expect("list");
+    assert!(!collections.iter().any(|n| n == "inbox_leases"), "{collections:?}");
     let names = store.c.inbox.list_index_names().await.expect("list");
     for gone in
         ["waiting_by_time", "by_conversation_status", "by_status_available", "by_lease", "claim_window"]
@@ -193,8 +200,8 @@ async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
         store.inbox_enqueue(&event).await.expect("enqueue");
     }
     let held = |conversation: &'static str| {
-        let leases = store.c.inbox_leases.clone();
-        async move { leases.find_one(doc! { "_id": conversation }).await.expect("read").is_some() }
+        let inbox = store.c.inbox.clone();
+        async move { inbox.find_one(doc! { "hold.conversation": conversation }).await.expect("read").is_some() }
     };
 
     // Finished where it was claimed: the book knows which event is the last.
@@ -217,7 +224,7 @@ async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
 }
 
 /// Claims come in rounds per process; two processes' rounds race for the same
-/// conversations, and the lease documents alone keep them apart.
+/// conversations, and the holds alone keep them apart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_claiming_in_rounds_never_share_a_conversation() {
     let store = fresh().await;
@@ -395,9 +402,22 @@ async fn the_inbox_is_read_through_its_partial_indexes() {
         })
         .collect();
     store.c.inbox.insert_many(events).await.expect("insert");
+    for n in [1, 4, 7] {
+        let hold =
+            doc! { "conversation": format!("page:psid-{n}"), "lease": format!("hold-{n}"), "until": n };
+        store
+            .c
+            .inbox
+            .update_one(doc! { "_id": format!("facebook:m_{n}") }, doc! { "$set": { "hold": hold } })
+            .await
+            .expect("a hold");
+    }
 
     let leased = status_of(InboxStatus::Leased);
     let reads = [
+        // The holds, read by every claim; and one lease's, extended and let go of.
+        (doc! { "hold.conversation": { "$gt": "" } }, "one_hold_per_conversation", 3),
+        (doc! { "hold.lease": "hold-4" }, "hold_by_lease", 1),
         // The events a lease holds: `leased_events`, `put_back`, `finish`.
         (doc! { "lease": { "$in": ["lease-1", "lease-4"] }, "status": leased.clone() }, "leased", 20),
         (doc! { "lease": "lease-1", "status": leased, "_id": { "$ne": "facebook:m_1" } }, "leased", 9),

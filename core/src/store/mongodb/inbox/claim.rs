@@ -1,24 +1,26 @@
 //! Claiming, in rounds. The workers of this process that want work wait together,
 //! and one round serves all of them:
 //!
-//! 1. the live leases are read, then the oldest waiting events of the other
-//!    conversations, from the `claim_window` index alone;
-//! 2. one command takes a lease on one conversation per waiting worker;
-//! 3. one command marks the events of the conversations whose lease was won;
+//! 1. the holds are read, then the oldest waiting events of the conversations no live
+//!    hold keeps, from the `claim_waiting` index alone;
+//! 2. one command takes the newest event of each conversation, one per waiting
+//!    worker, and puts the conversation's hold on it;
+//! 3. one command takes the conversations' other events, when they have more than one;
 //! 4. one read fetches them back, and each worker gets its conversation.
 //!
 //! A round costs these few round trips whether one worker waits or a hundred, and the
 //! workers of one process never race each other for the same conversation. Claims of
-//! different processes can still meet; the lease documents decide between them.
+//! different processes can still meet; the holds' unique index decides between them.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::options::Hint;
+use serde::Deserialize;
 
 use super::book::LeaseBook;
-use super::{claimable, expiry};
+use super::{HOLD, claimable, released};
 use crate::model::{InboxClaim, InboxEvent, InboxStatus, LeaseId, Timestamp};
 use crate::store::mongodb::Collections;
 use crate::store::mongodb::batch::Batcher;
@@ -84,8 +86,8 @@ async fn serve(
         let mut unserved = Vec::new();
         for (index, worker) in waiting.into_iter().enumerate() {
             match claims.remove(&index) {
-                Some(claim) => {
-                    book.remember(claim.lease, claim.events.iter().map(|e| e.key.as_str()));
+                Some((claim, anchor)) => {
+                    book.remember(claim.lease, claim.events.iter().map(|e| e.key.as_str()), &anchor);
                     answers[worker] = Some(claim);
                 }
                 None => unserved.push(worker),
@@ -105,7 +107,8 @@ struct Candidate {
     keys: Vec<String>,
 }
 
-/// A conversation a round goes for, on behalf of waiter number `waiter`.
+/// A conversation a round goes for, on behalf of waiter number `waiter`: its hold goes
+/// on the newest event taken, which is finished last.
 struct Pick<'a> {
     waiter: usize,
     wanted: &'a Wanted,
@@ -113,16 +116,46 @@ struct Pick<'a> {
     lease: LeaseId,
 }
 
+impl Pick<'_> {
+    fn anchor(&self) -> &str {
+        self.candidate.keys.last().map_or("", String::as_str)
+    }
+}
+
+/// An event that holds its conversation.
+#[derive(Debug, Deserialize)]
+struct Holding {
+    key: String,
+    hold: Hold,
+}
+
+/// A conversation's hold, as stored on one of its events.
+#[derive(Debug, Deserialize)]
+struct Hold {
+    conversation: String,
+    lease: String,
+    until: Timestamp,
+}
+
+/// A hold that ran out, and the event it is on.
+struct Stale {
+    key: String,
+    lease: String,
+}
+
+/// What a round hands out: each waiter's claim, with the key its hold is on.
+type Served = HashMap<usize, (InboxClaim, String)>;
+
 /// One round for the `wanted` workers: a claim for as many of them as there were free
 /// conversations (by their index in `wanted`), and whether another process won any of
 /// those this round went for.
-async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(HashMap<usize, InboxClaim>, bool)> {
+async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(Served, bool)> {
     let none = || Ok((HashMap::new(), false));
     let Some(now) = wanted.iter().map(|w| w.now).max() else { return none() };
     let at = value(&now)?;
     let window = (wanted.len() * WINDOW_PER_WORKER).clamp(WINDOW_MIN, WINDOW_MAX);
-    let picks: Vec<Pick<'_>> = candidates(c, &at, window)
-        .await?
+    let (candidates, stale) = candidates(c, now, &at, window).await?;
+    let picks: Vec<Pick<'_>> = candidates
         .into_iter()
         .zip(wanted.iter().enumerate())
         .map(|(mut candidate, (waiter, wanted))| {
@@ -134,46 +167,94 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(HashMap<usize, Inb
         return none();
     }
 
-    // One lease per conversation: an upsert filtered on "expired", so a live lease
-    // makes its insert collide with the existing document (E11000).
-    let mut leases = Vec::with_capacity(picks.len());
-    for Pick { wanted, candidate, lease, .. } in &picks {
-        let until = now + wanted.lease_for;
-        leases.push(doc! {
-            "q": { "_id": candidate.conversation.as_str(), "lease_until": { "$lte": at.clone() } },
-            "u": { "$set": {
-                "lease": lease.to_string(),
-                "owner": wanted.owner.as_str(),
-                "lease_until": value(&until)?,
-                "expires_at": expiry(until),
-            } },
-            "upsert": true,
+    // A hold that ran out (its worker stopped, or a failed event's retry is due) on
+    // another event than the one this round holds: let go of it first, or the unique
+    // index would refuse the new one. Rare; filtered on the old lease, so a hold
+    // another process took meanwhile is left as it is.
+    let mut let_go = Vec::new();
+    for pick in &picks {
+        if let Some(old) = stale.get(&pick.candidate.conversation)
+            && old.key != pick.anchor()
+        {
+            let q = doc! { "_id": old.key.as_str(), "hold.lease": old.lease.as_str(), "hold.until": { "$lte": at.clone() } };
+            let_go.push(doc! { "q": q, "u": released() });
+        }
+    }
+    if !let_go.is_empty() {
+        let count = let_go.len();
+        let outcome = statements::update(&c.db, &c.inbox, let_go).await?;
+        if let Some(error) = (0..count).find_map(|index| outcome.other_failure(index)) {
+            return Err(error);
+        }
+    }
+
+    // One hold per conversation, on its newest event taken: a live hold on another of
+    // its events makes the unique index refuse this one (E11000), a live hold on the
+    // same event makes it match nothing.
+    let mut holds = Vec::with_capacity(picks.len());
+    for pick in &picks {
+        let until = now + pick.wanted.lease_for;
+        let free = doc! { "$or": [{ HOLD: { "$exists": false } }, { "hold.until": { "$lte": at.clone() } }] };
+        let q = doc! {
+            "_id": pick.anchor(),
+            "conversation": pick.candidate.conversation.as_str(),
+            "$and": [claimable(&at)?, free],
+        };
+        let hold = doc! {
+            "conversation": pick.candidate.conversation.as_str(),
+            "lease": pick.lease.to_string(),
+            "owner": pick.wanted.owner.as_str(),
+            "until": value(&until)?,
+        };
+        holds.push(doc! {
+            "q": q,
+            "u": {
+                "$set": { "status": value(&InboxStatus::Leased)?, "lease": pick.lease.to_string(), HOLD: hold },
+                "$inc": { "attempts": 1_i64 },
+            },
         });
     }
-    let taken = statements::update(&c.db, &c.inbox_leases, leases).await?;
+    let count = holds.len();
+    let taken = statements::update(&c.db, &c.inbox, holds).await?;
+    if let Some(error) = (0..count).find_map(|index| taken.other_failure(index)) {
+        return Err(error);
+    }
+    let (_, all_matched) = taken.failures(count);
+    // The server counts matches for the whole command: when one went missing, the
+    // holds are read back to tell which are ours.
+    let ours: Option<Vec<Bson>> = if all_matched {
+        None
+    } else {
+        let leases: Vec<String> = picks.iter().map(|pick| pick.lease.to_string()).collect();
+        Some(ids(c.inbox.find(doc! { "hold.lease": { "$in": leases } })).await?)
+    };
     let mut contested = false;
     let mut won = Vec::with_capacity(picks.len());
     for (index, pick) in picks.into_iter().enumerate() {
-        if let Some(error) = taken.other_failure(index) {
-            return Err(error);
-        }
-        if taken.duplicate(index) {
-            contested = true; // another process holds it
-        } else {
+        let held = !taken.duplicate(index)
+            && ours.as_ref().is_none_or(|ours| ours.contains(&Bson::String(pick.anchor().to_owned())));
+        if held {
             won.push(pick);
+        } else {
+            contested = true; // another process holds it, or finished it
         }
     }
     if won.is_empty() {
         return Ok((HashMap::new(), contested));
     }
 
-    // Their events, under the lease now: the same filter as the window's, so an event
-    // finished meanwhile (by a worker whose lease expired) is left as it is.
-    let mut marks = Vec::with_capacity(won.len());
+    // The conversations' older events, under the same lease: the same filter as the
+    // window's, so an event finished meanwhile (by a worker whose lease expired) is
+    // left as it is. Most conversations have one event waiting, and nothing to do here.
+    let mut marks = Vec::new();
     for Pick { candidate, lease, .. } in &won {
+        let Some((_, older)) = candidate.keys.split_last() else { continue };
+        if older.is_empty() {
+            continue;
+        }
         let mut events = claimable(&at)?;
         events.insert("conversation", candidate.conversation.as_str());
-        events.insert("_id", doc! { "$in": &candidate.keys });
+        events.insert("_id", doc! { "$in": older });
         marks.push(doc! {
             "q": events,
             "u": {
@@ -183,15 +264,20 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(HashMap<usize, Inb
             "multi": true,
         });
     }
-    let marked = statements::update(&c.db, &c.inbox, marks).await?;
-    if let Some(error) = (0..won.len()).find_map(|index| marked.other_failure(index)) {
-        return Err(error);
+    if !marks.is_empty() {
+        let count = marks.len();
+        let marked = statements::update(&c.db, &c.inbox, marks).await?;
+        if let Some(error) = (0..count).find_map(|index| marked.other_failure(index)) {
+            return Err(error);
+        }
     }
 
     let mut events = leased_events(c, won.iter().map(|pick| pick.lease)).await?;
     let mut claims = HashMap::with_capacity(won.len());
     let mut empty = Vec::new();
-    for Pick { waiter, wanted, candidate, lease } in won {
+    for pick in won {
+        let anchor = pick.anchor().to_owned();
+        let Pick { waiter, wanted, candidate, lease } = pick;
         match events.remove(&lease) {
             Some(events) => {
                 let claim = InboxClaim {
@@ -201,28 +287,44 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(HashMap<usize, Inb
                     lease_until: now + wanted.lease_for,
                     events,
                 };
-                claims.insert(waiter, claim);
+                claims.insert(waiter, (claim, anchor));
             }
             // Someone finished them first: let go, so the conversation is free at once.
-            None => empty.push(doc! { "lease": lease.to_string() }),
+            None => empty.push(doc! { "q": { "hold.lease": lease.to_string() }, "u": released() }),
         }
     }
     if !empty.is_empty() {
-        statements::delete(&c.db, &c.inbox_leases, empty).await?;
+        statements::update(&c.db, &c.inbox, empty).await?;
     }
     Ok((claims, contested))
 }
 
-/// The conversations with claimable events and no live lease, oldest waiting first,
-/// each with its waiting events among the oldest `window`.
+/// The conversations with claimable events and no live hold, oldest waiting first,
+/// each with its waiting events among the oldest `window`; and the holds that ran out,
+/// by conversation.
 ///
-/// Two small reads: the live leases, then the oldest waiting events of the other
-/// conversations, from the `claim_window` index alone. Neither grows with the backlog,
-/// and a conversation held through a flood of its own events is left out by the query,
-/// not read and skipped.
-async fn candidates(c: &Collections, now: &Bson, window: usize) -> Result<Vec<Candidate>> {
-    let held = ids(c.inbox_leases.find(doc! { "lease_until": { "$gt": now.clone() } })).await?;
-    let mut waiting = claimable(now)?;
+/// Two small reads: the holds, then the oldest waiting events of the other
+/// conversations, from the `claim_waiting` index alone. Neither grows with the
+/// backlog, and a conversation held through a flood of its own events is left out by
+/// the query, not read and skipped.
+async fn candidates(
+    c: &Collections,
+    now: Timestamp,
+    at: &Bson,
+    window: usize,
+) -> Result<(Vec<Candidate>, HashMap<String, Stale>)> {
+    let holding = c.inbox.find(doc! { "hold.conversation": { "$gt": "" } }).projection(doc! { HOLD: 1 });
+    let mut held = Vec::new();
+    let mut stale = HashMap::new();
+    for event in all(holding).await? {
+        let Holding { key, hold } = decode(event, "key")?;
+        if hold.until > now {
+            held.push(hold.conversation);
+        } else {
+            stale.insert(hold.conversation, Stale { key, lease: hold.lease });
+        }
+    }
+    let mut waiting = claimable(at)?;
     waiting.insert("conversation", doc! { "$nin": held });
     let query = c
         .inbox
@@ -246,7 +348,7 @@ async fn candidates(c: &Collections, now: &Bson, window: usize) -> Result<Vec<Ca
         });
         candidates[index].keys.push(key.to_owned());
     }
-    Ok(candidates)
+    Ok((candidates, stale))
 }
 
 /// The events leased under each of `leases`, oldest first.

@@ -1,22 +1,24 @@
 //! The durable inbox: idempotent enqueue, and conversation leases for the workers.
 //!
 //! An event's `_id` is its key, so a redelivered event is refused by the primary key
-//! itself. A worker holds a conversation through one document in `inbox_leases`
-//! whose `_id` is the conversation: taking it is an upsert filtered on "expired", so
-//! while a live lease exists the upsert's insert collides with it (E11000) and the
-//! worker moves on to the next conversation. Two workers can therefore never hold
-//! the same conversation, and an expired lease is simply overwritten by the next
-//! claim.
+//! itself. A worker holds a conversation through a `hold` on one of its events (the
+//! newest it took, which it finishes last): the conversation, the lease id and until
+//! when. A unique index on the hold's conversation lets only one event of a
+//! conversation carry one, so two workers can never hold the same conversation; one
+//! that ran out is let go by the next claim.
 //!
 //! A lease ends with its last event (done or failed), or when released. Nothing here
-//! needs a multi-document transaction: the lease document is the lock, each event's
-//! update checks the lease id, and [`LeaseBook`] lets the last event and the end of
-//! its lease share one round trip.
+//! needs a multi-document transaction: the hold is the lock, each event's update
+//! checks the lease id, and [`LeaseBook`] lets the usual last event end its own hold
+//! in the statement that ends it. The hold costs no write of its own: it is set by the
+//! claim's write of the event, and cleared by its end's. (It was a document of its
+//! own, in `inbox_leases`, whose insert and delete were two of the dozen writes a
+//! customer message made.)
 
 mod book;
 mod claim;
 
-use mongodb::bson::{Bson, DateTime, Document, doc};
+use mongodb::bson::{Bson, Document, doc};
 
 use book::Finishing;
 pub(super) use book::LeaseBook;
@@ -69,13 +71,18 @@ pub(in crate::store::mongodb) fn claimable(now: &Bson) -> Result<Document> {
     ] })
 }
 
-/// When the server may forget a lease document: its TTL index deletes it a day after
-/// this (see `indexes`). Leases are decided by `lease_until` and the caller's clock;
-/// this date only keeps the collection from growing by one document per conversation
-/// ever seen. The server's TTL runs on the wall clock, so a lease dated in the past by
-/// an injected clock (tests) counts from now instead, and is not forgotten while used.
-fn expiry(lease_until: Timestamp) -> DateTime {
-    DateTime::from_millis(lease_until.max(Timestamp::now()).as_millis())
+/// The field of an event that holds its conversation: `{ conversation, lease, owner,
+/// until }`, on one event per held conversation.
+pub(super) const HOLD: &str = "hold";
+
+/// The update that lets go of a hold.
+pub(super) fn released() -> Document {
+    doc! { "$unset": { HOLD: "" } }
+}
+
+/// The event that carries the hold of `lease`.
+fn holding(lease: LeaseId) -> Document {
+    doc! { "hold.lease": lease.to_string() }
 }
 
 fn lost() -> StoreError {
@@ -83,14 +90,8 @@ fn lost() -> StoreError {
 }
 
 pub(super) async fn extend(c: &Collections, lease: LeaseId, until: Timestamp) -> Result<()> {
-    let result = c
-        .inbox_leases
-        .update_one(
-            doc! { "lease": lease.to_string() },
-            doc! { "$set": { "lease_until": value(&until)?, "expires_at": expiry(until) } },
-        )
-        .await
-        .db()?;
+    let result =
+        c.inbox.update_one(holding(lease), doc! { "$set": { "hold.until": value(&until)? } }).await.db()?;
     if result.matched_count == 0 {
         return Err(lost());
     }
@@ -148,9 +149,21 @@ fn failed_set(error: &str, retry_at: Option<Timestamp>) -> Result<Document> {
 /// can tell which of its statements matched.
 const ENDED_BY: &str = "ended_by";
 
-/// An event's end: its key, the lease that must still hold it, and what to `$set`
-/// (always its new `status`, and `lease: null`).
-pub(in crate::store::mongodb) type Ending = (String, LeaseId, Document);
+/// An event's end: its key, the lease that must still hold it, what to `$set` (always
+/// its new `status`, and `lease: null`), and whether it lets go of the hold it carries.
+#[derive(Debug)]
+pub(in crate::store::mongodb) struct Ending {
+    key: String,
+    lease: LeaseId,
+    set: Document,
+    lets_go: bool,
+}
+
+impl Ending {
+    fn new(key: &str, lease: LeaseId, set: Document) -> Self {
+        Self { key: key.to_owned(), lease, set, lets_go: false }
+    }
+}
 
 /// Sets `set` on the event `key` if `lease` still holds it, and ends the lease after
 /// its last event: the conversation is then free for the events that arrived
@@ -164,16 +177,24 @@ async fn finish(
     key: &str,
     set: Document,
 ) -> Result<()> {
-    let ending = (key.to_owned(), lease, set);
-    if book.finish(lease, key) == Finishing::Last {
-        // The book knows it is the last one: the event and the lease end together.
-        // Should the event's update fail, ending the lease anyway is harmless: a lost
-        // lease has another id by now, and otherwise nothing else was left under it.
-        let (ended, lease_ended) = tokio::join!(end_event(c, batches, ending), end_lease(c, batches, lease));
-        if !ended? {
-            return Err(lost());
+    let mut ending = Ending::new(key, lease, set);
+    match book.finish(lease, key) {
+        // The usual end: the last event carries the hold, and lets go of it.
+        Finishing::Last { anchor: true } => {
+            ending.lets_go = true;
+            return if end_event(c, batches, ending).await? { Ok(()) } else { Err(lost()) };
         }
-        return lease_ended;
+        // The last one, finished after the one with the hold: the event and the hold
+        // end together. Should the event's update fail, letting go anyway is harmless:
+        // a lost lease has another id by now, and otherwise nothing else was left.
+        Finishing::Last { anchor: false } => {
+            let (ended, let_go) = tokio::join!(end_event(c, batches, ending), let_go(c, batches, lease));
+            if !ended? {
+                return Err(lost());
+            }
+            return let_go;
+        }
+        Finishing::Unsure => {}
     }
     // Are other events still held? Asked beside the update, since the answer does not
     // depend on it; nothing is leased under a lease id after its claim returned, so
@@ -190,7 +211,7 @@ async fn finish(
     }
     if left.db()?.is_none() {
         book.forget(lease);
-        end_lease(c, batches, lease).await?;
+        let_go(c, batches, lease).await?;
     }
     Ok(())
 }
@@ -207,40 +228,45 @@ async fn end_event(c: &Collections, batches: &Batches, ending: Ending) -> Result
 async fn end_events(c: &Collections, endings: Vec<Ending>) -> Result<Vec<Result<bool>>> {
     let marks: Vec<String> = endings.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
     let mut statements = Vec::with_capacity(endings.len());
-    for ((key, lease, set), mark) in endings.iter().zip(&marks) {
-        let mut set = set.clone();
+    for (ending, mark) in endings.iter().zip(&marks) {
+        let mut set = ending.set.clone();
         set.insert(ENDED_BY, mark.as_str());
-        statements.push(doc! { "q": held(*lease, key)?, "u": { "$set": set } });
+        let mut update = doc! { "$set": set };
+        if ending.lets_go {
+            update.extend(released());
+        }
+        statements.push(doc! { "q": held(ending.lease, &ending.key)?, "u": update });
     }
     let (failures, all_matched) =
         statements::update(&c.db, &c.inbox, statements).await?.failures(endings.len());
     if all_matched {
         return Ok(failures.into_iter().map(|failure| failure.map_or(Ok(true), Err)).collect());
     }
-    let keys: Vec<&str> = endings.iter().map(|(key, _, _)| key.as_str()).collect();
+    let keys: Vec<&str> = endings.iter().map(|ending| ending.key.as_str()).collect();
     let now: Vec<Document> =
         all(c.inbox.find(doc! { "_id": { "$in": keys } }).projection(doc! { ENDED_BY: 1 })).await?;
     Ok(failures
         .into_iter()
         .zip(endings.iter().zip(&marks))
-        .map(|(failure, ((key, _, _), mark))| match failure {
+        .map(|(failure, (ending, mark))| match failure {
             Some(error) => Err(error),
             None => Ok(now.iter().any(|event| {
-                event.get_str("_id").is_ok_and(|id| id == key)
+                event.get_str("_id").is_ok_and(|id| id == ending.key)
                     && event.get_str(ENDED_BY).is_ok_and(|by| by == mark)
             })),
         })
         .collect())
 }
 
-/// Deletes the lease's document, with those of other conversations ending together.
-async fn end_lease(c: &Collections, batches: &Batches, lease: LeaseId) -> Result<()> {
-    let delete = |filters: Vec<Document>| async move {
+/// Lets go of the lease's hold, with those of other conversations ending together.
+async fn let_go(c: &Collections, batches: &Batches, lease: LeaseId) -> Result<()> {
+    let update = |filters: Vec<Document>| async move {
         let count = filters.len();
-        let outcome = statements::delete(&c.db, &c.inbox_leases, filters).await?;
+        let statements = filters.into_iter().map(|q| doc! { "q": q, "u": released() }).collect();
+        let outcome = statements::update(&c.db, &c.inbox, statements).await?;
         Ok(outcome.answers(count, (), ()))
     };
-    batches.lease_ends.write(doc! { "lease": lease.to_string() }, delete).await
+    batches.lets_go.write(holding(lease), update).await
 }
 
 /// Also for a lease that already ended (by its last event, or taken over): then
@@ -253,14 +279,14 @@ pub(super) async fn release(
 ) -> Result<()> {
     book.forget(lease);
     put_back(c, lease).await?;
-    end_lease(c, batches, lease).await
+    let_go(c, batches, lease).await
 }
 
 /// The failed events end as [`fail`] ends one, the rest of the claim waits again, and
 /// the conversation stays held until their retry (or is free at once when they were
 /// given up).
 ///
-/// The hold comes first, as a lease of its own under a new id: a process that stops
+/// The hold comes first, moved to a lease of its own under a new id: a process that stops
 /// after it leaves every event leased until the retry, to be taken again then in
 /// order, and whatever the worker still sends under its old id (a heartbeat already on
 /// its way) finds nothing to extend. Conflict if the lease was lost.
@@ -275,18 +301,14 @@ pub(super) async fn give_back(
 ) -> Result<()> {
     book.forget(lease);
     if let Some(at) = retry_at {
-        let hold = doc! { "$set": {
-            "lease": LeaseId::new().to_string(),
-            "lease_until": value(&at)?,
-            "expires_at": expiry(at),
-        } };
-        let moved = c.inbox_leases.update_one(doc! { "lease": lease.to_string() }, hold).await.db()?;
+        let hold = doc! { "$set": { "hold.lease": LeaseId::new().to_string(), "hold.until": value(&at)? } };
+        let moved = c.inbox.update_one(holding(lease), hold).await.db()?;
         if moved.matched_count == 0 {
             return Err(lost());
         }
     }
     let set = failed_set(error, retry_at)?;
-    let endings = failed.iter().map(|key| end_event(c, batches, (key.clone(), lease, set.clone())));
+    let endings = failed.iter().map(|key| end_event(c, batches, Ending::new(key, lease, set.clone())));
     for ended in futures_util::future::join_all(endings).await {
         if !ended? {
             return Err(lost());
@@ -295,7 +317,7 @@ pub(super) async fn give_back(
     put_back(c, lease).await?;
     match retry_at {
         Some(_) => Ok(()),
-        None => end_lease(c, batches, lease).await,
+        None => let_go(c, batches, lease).await,
     }
 }
 
