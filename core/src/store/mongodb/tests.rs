@@ -223,6 +223,59 @@ async fn a_lease_ends_with_its_last_event_whichever_instance_finishes_it() {
     store.drop_database().await.expect("drop");
 }
 
+/// A lease's events finished out of order: the hold stays on its event, done, until
+/// the last one ends; housekeeping keeps that event, and lets go of a hold left behind.
+#[tokio::test]
+async fn a_hold_outlives_its_event_until_the_lease_ends() {
+    let store = fresh().await;
+    let now = Timestamp::parse("2026-11-20T09:15:00.000Z").expect("valid");
+    let lease_for = Duration::from_secs(30);
+    for i in 0..2_u64 {
+        let event = NewInboxEvent {
+            key: format!("facebook:m{i}"),
+            user_id: UserId::new(),
+            platform: Platform::Facebook,
+            conversation: "a".into(),
+            occurred_at: now + Duration::from_secs(i),
+            payload: serde_json::json!({}),
+            received_at: now,
+        };
+        store.inbox_enqueue(&event).await.expect("enqueue");
+    }
+    let hold_on = |key: &'static str| {
+        let inbox = store.c.inbox.clone();
+        async move {
+            let event = inbox.find_one(doc! { "_id": key }).await.expect("read").expect("stored");
+            event.get_document("hold").is_ok()
+        }
+    };
+    let a = store.inbox_claim("w1", now, lease_for, 10).await.expect("claim").expect("a");
+    assert!(hold_on("facebook:m1").await, "on the newest event taken");
+
+    store.inbox_complete(a.lease, "facebook:m1").await.expect("the newest first");
+    assert!(hold_on("facebook:m1").await, "kept while m0 is at work");
+    // Forgetting what was handled before the hold runs out (as if kept no time at all).
+    let soon = now + Duration::from_secs(10);
+    assert_eq!(store.inbox_forget_handled(soon, 10).await.expect("forget"), 0, "the held event stays");
+    assert!(store.inbox_claim("w2", now, lease_for, 10).await.expect("claim").is_none(), "still held");
+
+    store.inbox_complete(a.lease, "facebook:m0").await.expect("the last");
+    assert!(!hold_on("facebook:m1").await, "let go of with the last event");
+
+    // A hold left behind, as by a stop between an event's end and its hold's.
+    let left =
+        doc! { "conversation": "a", "lease": "gone", "until": super::codec::value(&now).expect("time") };
+    store
+        .c
+        .inbox
+        .update_one(doc! { "_id": "facebook:m0" }, doc! { "$set": { "hold": left } })
+        .await
+        .expect("set");
+    let month = now + Duration::from_secs(30 * 86_400);
+    assert_eq!(store.inbox_forget_handled(month, 10).await.expect("forget"), 2, "let go of, then forgotten");
+    store.drop_database().await.expect("drop");
+}
+
 /// Claims come in rounds per process; two processes' rounds race for the same
 /// conversations, and the holds alone keep them apart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -418,11 +471,16 @@ async fn the_inbox_is_read_through_its_partial_indexes() {
         // The holds, read by every claim; and one lease's, extended and let go of.
         (doc! { "hold.conversation": { "$gt": "" } }, "one_hold_per_conversation", 3),
         (doc! { "hold.lease": "hold-4" }, "hold_by_lease", 1),
+        (doc! { "hold.lease": { "$in": ["hold-1", "hold-7"] } }, "hold_by_lease", 2),
         // The events a lease holds: `leased_events`, `put_back`, `finish`.
         (doc! { "lease": { "$in": ["lease-1", "lease-4"] }, "status": leased.clone() }, "leased", 20),
         (doc! { "lease": "lease-1", "status": leased, "_id": { "$ne": "facebook:m_1" } }, "leased", 9),
         // `forget_handled`.
-        (doc! { "status": status_of(InboxStatus::Done), "available_at": { "$lt": 30_i64 } }, "handled", 10),
+        (
+            doc! { "status": status_of(InboxStatus::Done), "available_at": { "$lt": 30_i64 }, "hold": { "$exists": false } },
+            "handled",
+            10,
+        ),
     ];
     for (filter, index, returned) in reads {
         let (plan, stats) = explain(&store, "inbox", filter.clone(), doc! {}).await;

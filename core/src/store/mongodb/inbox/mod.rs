@@ -184,15 +184,14 @@ async fn finish(
             ending.lets_go = true;
             return if end_event(c, batches, ending).await? { Ok(()) } else { Err(lost()) };
         }
-        // The last one, finished after the one with the hold: the event and the hold
-        // end together. Should the event's update fail, letting go anyway is harmless:
-        // a lost lease has another id by now, and otherwise nothing else was left.
+        // The last one, finished after the one with the hold: the event ends, then the
+        // hold. In that order: the other way round, the event would be leased for a
+        // moment with no hold on its conversation, for another worker to take.
         Finishing::Last { anchor: false } => {
-            let (ended, let_go) = tokio::join!(end_event(c, batches, ending), let_go(c, batches, lease));
-            if !ended? {
+            if !end_event(c, batches, ending).await? {
                 return Err(lost());
             }
-            return let_go;
+            return let_go(c, batches, lease).await;
         }
         Finishing::Unsure => {}
     }
@@ -338,9 +337,18 @@ async fn put_back(c: &Collections, lease: LeaseId) -> Result<()> {
 }
 
 /// The oldest handled events' ids first, then those of them still handled: a bite
-/// at a time, through the index of status and due time.
+/// at a time, through the index of status and due time. An event that still carries
+/// its conversation's hold is kept (its lease's other events may be at work); a hold
+/// that ran out before `before` is let go of first, whatever left it behind (a stop
+/// between an event's end and its hold's).
 pub(super) async fn forget_handled(c: &Collections, before: Timestamp, limit: usize) -> Result<usize> {
-    let handled = doc! { "status": value(&InboxStatus::Done)?, "available_at": { "$lt": value(&before)? } };
+    let forgotten = doc! { "hold.conversation": { "$gt": "" }, "hold.until": { "$lt": value(&before)? } };
+    c.inbox.update_many(forgotten, released()).await.db()?;
+    let handled = doc! {
+        "status": value(&InboxStatus::Done)?,
+        "available_at": { "$lt": value(&before)? },
+        HOLD: { "$exists": false },
+    };
     let oldest =
         c.inbox.find(handled.clone()).sort(doc! { "status": 1, "available_at": 1 }).limit(count(limit));
     let oldest = ids(oldest).await?;
