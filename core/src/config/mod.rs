@@ -49,7 +49,8 @@ pub struct Config {
 pub struct PipelineConfig {
     /// Conversations answered at the same time. Each waits mostly (on the AI, a second
     /// or more with a model, and on the store), so many cost little: with 32, a burst
-    /// of customers queued behind each other's answers (BENCHMARKS.md, "Pipeline").
+    /// of customers queued behind each other's answers, and with 128 a MongoDB store's
+    /// round trips, not its server, capped the answers (BENCHMARKS.md, "Pipeline").
     pub workers: usize,
     /// How long a worker holds a conversation before another may take it over; kept
     /// alive while the work lasts. After a crash, its events are taken again this long
@@ -74,7 +75,7 @@ pub struct PipelineConfig {
 impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
-            workers: 128,
+            workers: 512,
             lease_secs: 30,
             max_attempts: 5,
             history_messages: 20,
