@@ -22,7 +22,7 @@
 #   NO_BUILD=1 scripts/bench-pipeline.sh        the release binaries already built
 #   SKIP_MEMORY=1 scripts/bench-pipeline.sh     without (c), which seeds for a minute
 #   CLOSERD=PATH scripts/bench-pipeline.sh      another closerd binary (an A/B comparison)
-#   WORKERS=N scripts/bench-pipeline.sh         closerd's [pipeline] workers (default: closerd's, 512)
+#   WORKERS=N scripts/bench-pipeline.sh         closerd's [pipeline] workers (default: closerd's, 128 on SQLite, 512 on MongoDB)
 #   PERF=DIR scripts/bench-pipeline.sh          also profile closerd under each load
 #                                               (perf record $PERF_ARGS, DIR/NAME.data)
 set -euo pipefail

@@ -142,6 +142,7 @@ impl AppState {
         let knowledge = Arc::new(Knowledge::new(settings.retrain_debounce));
         let pipeline = Arc::new(Pipeline::new(
             settings.pipeline.clone(),
+            store.backend(),
             settings.lead.clone(),
             settings.facebook_app_id.clone(),
         ));

@@ -47,11 +47,12 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineConfig {
-    /// Conversations answered at the same time. Each waits mostly (on the AI, a second
-    /// or more with a model, and on the store), so many cost little: with 32, a burst
-    /// of customers queued behind each other's answers, and with 128 a MongoDB store's
-    /// round trips, not its server, capped the answers (BENCHMARKS.md, "Pipeline").
-    pub workers: usize,
+    /// Conversations answered at the same time; unset, [`PipelineConfig::workers_for`]
+    /// the store. Each waits mostly (on the AI, a second or more with a model, and on
+    /// the store), so many cost little: with 32, a burst of customers queued behind
+    /// each other's answers (BENCHMARKS.md, "Pipeline").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workers: Option<usize>,
     /// How long a worker holds a conversation before another may take it over; kept
     /// alive while the work lasts. After a crash, its events are taken again this long
     /// after the crash at the latest.
@@ -75,7 +76,7 @@ pub struct PipelineConfig {
 impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
-            workers: 512,
+            workers: None,
             lease_secs: 30,
             max_attempts: 5,
             history_messages: 20,
@@ -83,6 +84,17 @@ impl Default for PipelineConfig {
             disclose_bot_on_release: true,
             inbox_retention_days: 7,
         }
+    }
+}
+
+impl PipelineConfig {
+    /// The workers to run on the store named `backend` ([`crate::store::Store::backend`]):
+    /// as set, or 128 on SQLite and 512 on MongoDB. A MongoDB worker spends most of
+    /// its time on round trips to the server, and with 128 those, not the server, were
+    /// the limit; on SQLite more workers take the two cores from the webhooks'
+    /// acknowledgements during a flood, for answers that come no faster.
+    pub fn workers_for(&self, backend: &str) -> usize {
+        self.workers.unwrap_or(if backend == "mongodb" { 512 } else { 128 })
     }
 }
 

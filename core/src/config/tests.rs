@@ -191,6 +191,21 @@ fn a_validation_error_names_where_the_value_came_from() {
 }
 
 #[test]
+fn the_workers_default_to_the_stores_and_are_bounded() {
+    let defaults = Config::default().pipeline;
+    assert_eq!(defaults.workers_for("sqlite"), 128);
+    assert_eq!(defaults.workers_for("mongodb"), 512);
+    let set = load_text("[pipeline]\nworkers = 40\n").unwrap().pipeline;
+    assert_eq!((set.workers_for("sqlite"), set.workers_for("mongodb")), (40, 40));
+    for bad in ["0", "1025"] {
+        let error = load_text(&format!("[pipeline]\nworkers = {bad}\n")).unwrap_err();
+        assert!(error.to_string().contains("pipeline.workers: must be between 1 and 1024"), "{error}");
+    }
+    let error = load_text("[pipeline]\nworkers = -3\n").unwrap_err();
+    assert!(error.to_string().contains("workers"), "{error}");
+}
+
+#[test]
 fn store_urls_must_use_a_known_scheme() {
     for good in [
         "",

@@ -37,7 +37,7 @@ impl Config {
         if !(1..=365).contains(&self.auth.refresh_token_days) {
             return Err(ConfigError::invalid("auth.refresh_token_days", "must be between 1 and 365"));
         }
-        if !(1..=1024).contains(&self.pipeline.workers) {
+        if self.pipeline.workers.is_some_and(|workers| !(1..=1024).contains(&workers)) {
             return Err(ConfigError::invalid("pipeline.workers", "must be between 1 and 1024"));
         }
         if !(2..=3600).contains(&self.pipeline.lease_secs) {

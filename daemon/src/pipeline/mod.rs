@@ -47,6 +47,8 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub struct Pipeline {
     pub config: PipelineConfig,
+    /// The workers to run: as configured, or the store's default.
+    pub workers: usize,
     pub scorer: LeadScorer,
     /// Our app's id at Facebook: an echo with another app's id is a person answering
     /// from the page inbox.
@@ -57,16 +59,12 @@ pub struct Pipeline {
     owner: String,
 }
 
-impl Default for Pipeline {
-    fn default() -> Self {
-        Self::new(PipelineConfig::default(), LeadScorer::default(), String::new())
-    }
-}
-
 impl Pipeline {
-    pub fn new(config: PipelineConfig, scorer: LeadScorer, facebook_app_id: String) -> Self {
+    /// The pipeline for a store of `backend` ([`closer_core::store::Store::backend`]).
+    pub fn new(config: PipelineConfig, backend: &str, scorer: LeadScorer, facebook_app_id: String) -> Self {
         let owner = format!("closerd-{}-{}", std::process::id(), uuid_suffix());
-        Self { config, scorer, facebook_app_id, wake: Notify::new(), owner }
+        let workers = config.workers_for(backend);
+        Self { config, workers, scorer, facebook_app_id, wake: Notify::new(), owner }
     }
 
     /// Tells idle workers there is work: one worker per new event, at most all of
@@ -74,7 +72,7 @@ impl Pipeline {
     /// MongoDB, for nothing): a webhook burst cost a claim query per worker per event.
     /// A wake-up that finds no worker waiting is kept for the next one that looks.
     pub fn wake(&self, events: usize) {
-        for _ in 0..events.min(self.config.workers.max(1)) {
+        for _ in 0..events.min(self.workers.max(1)) {
             self.wake.notify_one();
         }
     }
@@ -97,11 +95,11 @@ pub fn start(state: &AppState, stop: &watch::Receiver<bool>) -> std::io::Result<
     let runtime =
         tokio::runtime::Builder::new_multi_thread().thread_name("closer-pipeline").enable_all().build()?;
     let mut tasks = JoinSet::new();
-    for n in 0..state.pipeline.config.workers {
+    for n in 0..state.pipeline.workers {
         tasks.spawn_on(worker::run(state.clone(), n, stop.clone()), runtime.handle());
     }
     tasks.spawn_on(housekeeping::run(state.clone(), stop.clone()), runtime.handle());
-    tracing::info!(workers = state.pipeline.config.workers, "pipeline started");
+    tracing::info!(workers = state.pipeline.workers, "pipeline started");
     Ok(Running { tasks, runtime: Some(runtime) })
 }
 

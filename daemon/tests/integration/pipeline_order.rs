@@ -34,7 +34,7 @@ async fn messages(app: &TestApp, token: &str) -> Vec<Value> {
 async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
     closer_daemon::crypto::install_crypto_provider();
     let settings = Settings {
-        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
+        pipeline: PipelineConfig { workers: Some(2), ..PipelineConfig::default() },
         ..Settings::default()
     };
     let mut app = app.with_settings(settings);
@@ -86,7 +86,7 @@ async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
 async fn the_model_hears_the_conversation_so_far(app: &TestApp) {
     closer_daemon::crypto::install_crypto_provider();
     let settings = Settings {
-        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
+        pipeline: PipelineConfig { workers: Some(2), ..PipelineConfig::default() },
         ..Settings::default()
     };
     let mut app = app.with_settings(settings);
