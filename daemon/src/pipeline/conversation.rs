@@ -46,7 +46,15 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
         let (same, rest): (Vec<_>, Vec<_>) = to_answer.into_iter().partition(|i| i.chat.id == chat);
         to_answer = rest;
         let keys: Vec<String> = same.iter().map(|i| i.key.clone()).collect();
-        match reply::answer(state, same).await {
+        // The messages' arrival is counted while they are answered: the count does not
+        // hold the reply up.
+        let arrivals: Vec<(Chat, Timestamp, Metrics)> = same
+            .iter()
+            .filter_map(|i| i.received.map(|(at, metrics)| (i.chat.clone(), at, metrics)))
+            .collect();
+        let counted = arrivals.iter().map(|(chat, at, metrics)| count(state, chat, *at, metrics));
+        let (_, answered) = tokio::join!(futures_util::future::join_all(counted), reply::answer(state, same));
+        match answered {
             Ok(Answered::Done) => {}
             Ok(Answered::AwaitEcho { until }) => {
                 // Not a failure: the events wait (their echo is processed meanwhile).
@@ -204,13 +212,13 @@ async fn customer_message(
         now: event.occurred_at,
     };
     let (mut chat, created) = state.store.find_or_create_chat(&new).await?;
+    // A new chat is one more conversation for its campaign: counted beside the
+    // message's write, not before it.
+    let mut new_conversation = None;
     if created {
         tracing::info!(user = %tenant, chat = %chat.id, platform = %event.platform, "a new customer wrote");
         state.events.publish(tenant, Event::ChatCreated { chat: chat.clone() });
-        if let Some(campaign) = chat.campaign_id {
-            let one_more = CampaignStats { conversations: 1, ..CampaignStats::default() };
-            state.store.add_campaign_stats(tenant, campaign, &one_more).await?;
-        }
+        new_conversation = chat.campaign_id;
     } else if chat.campaign_id.is_none()
         && let Some(campaign) = &campaign
     {
@@ -233,18 +241,27 @@ async fn customer_message(
         attachments: customer.attachments.to_vec(),
     };
     let first = chat.message_count == 0;
-    let message = match state.store.append_message(&message).await {
+    let one_more = CampaignStats { conversations: 1, ..CampaignStats::default() };
+    let counted = async {
+        match new_conversation {
+            Some(campaign) => state.store.add_campaign_stats(tenant, campaign, &one_more).await,
+            None => Ok(()),
+        }
+    };
+    let (appended, counted) = tokio::join!(state.store.append_message(&message), counted);
+    counted?;
+    let mut received = None;
+    let message = match appended {
         Ok(()) => {
             // What the store just did to the chat, so that answering need not ask.
             chat.count_message(&message);
             state.events.publish(tenant, Event::ChatMessage { chat_id: chat.id, message: message.clone() });
             // A chat's first message starts its conversation: counted together.
-            let received = Metrics {
+            received = Some(Metrics {
                 messages_received: 1,
                 conversations_started: i64::from(first),
                 ..Metrics::default()
-            };
-            count(state, &chat, event.occurred_at, &received).await;
+            });
             message
         }
         // Stored before: this is the same event again (a redelivery, or work taken
@@ -258,10 +275,14 @@ async fn customer_message(
     };
 
     if item.standby {
+        if let Some(received) = &received {
+            count(state, &chat, event.occurred_at, received).await;
+        }
         return Ok(Applied::Done); // another app owns the conversation
     }
     Ok(Applied::Answer(Box::new(Incoming {
         key: event.key.clone(),
+        received: received.map(|metrics| (event.occurred_at, metrics)),
         chat,
         text: message.text,
         has_attachments: !message.attachments.is_empty(),

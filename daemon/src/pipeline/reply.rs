@@ -68,6 +68,9 @@ pub struct Incoming {
     pub quick_reply_payload: Option<String>,
     /// Its event's first claim: no earlier worker can have written a reply to it.
     pub first_attempt: bool,
+    /// What its arrival adds to the analytics, and when it arrived; `None` when it was
+    /// counted already (stored by an earlier attempt).
+    pub received: Option<(Timestamp, Metrics)>,
 }
 
 /// Answers the customer's new messages of one chat, once.
@@ -118,11 +121,14 @@ pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answere
         );
         return Ok(Answered::Done);
     };
-    for action in [SenderAction::MarkSeen, SenderAction::TypingOn] {
-        if let Err(error) = channel.sender_action(&chat.customer_id, action).await {
+    // Both at once: neither waits for the other, and the model for both.
+    let (channel_ref, customer) = (channel.as_ref(), chat.customer_id.as_str());
+    let show = |action| async move {
+        if let Err(error) = channel_ref.sender_action(customer, action).await {
             tracing::debug!(%error, ?action, "a sender action failed");
         }
-    }
+    };
+    tokio::join!(show(SenderAction::MarkSeen), show(SenderAction::TypingOn));
 
     let reply = think(state, &chat, unanswered).await?;
     // The owner may have taken over while the AI was thinking: then it stays silent.
