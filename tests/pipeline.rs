@@ -117,12 +117,13 @@ async fn a_signed_text_gets_exactly_one_reply(mongo: bool) {
     assert_eq!(messages[1]["text"], Value::String(text));
     assert!(chats[0]["lead"]["score"].as_u64().is_some());
 
-    // The reply's figures are counted just after it is marked sent: wait for them.
+    // The reply's figures are counted just after it is marked sent, and the message's
+    // arrival while it is answered: wait for both.
     let totals = owner
-        .eventually(WAIT, "the reply counted", || async {
+        .eventually(WAIT, "the message and the reply counted", || async {
             let numbers = owner.call("GET", "/api/v1/analytics", None).await;
             let totals = numbers.ok()["current"]["totals"].clone();
-            (totals["messages_sent"] == 1).then_some(totals)
+            (totals["messages_sent"] == 1 && totals["messages_received"] == 1).then_some(totals)
         })
         .await;
     assert_eq!(totals["messages_received"], 1, "{totals}");

@@ -47,12 +47,11 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineConfig {
-    /// Conversations answered at the same time; unset, [`PipelineConfig::workers_for`]
-    /// the store. Each waits mostly (on the AI, a second or more with a model, and on
-    /// the store), so many cost little: with 32, a burst of customers queued behind
-    /// each other's answers (BENCHMARKS.md, "Pipeline").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub workers: Option<usize>,
+    /// Conversations answered at the same time; 0: the store's default
+    /// ([`PipelineConfig::workers_for`]). Each waits mostly (on the AI, a second or
+    /// more with a model, and on the store), so many cost little: with 32, a burst of
+    /// customers queued behind each other's answers (BENCHMARKS.md, "Pipeline").
+    pub workers: usize,
     /// How long a worker holds a conversation before another may take it over; kept
     /// alive while the work lasts. After a crash, its events are taken again this long
     /// after the crash at the latest.
@@ -76,7 +75,7 @@ pub struct PipelineConfig {
 impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
-            workers: None,
+            workers: 0,
             lease_secs: 30,
             max_attempts: 5,
             history_messages: 20,
@@ -89,12 +88,16 @@ impl Default for PipelineConfig {
 
 impl PipelineConfig {
     /// The workers to run on the store named `backend` ([`crate::store::Store::backend`]):
-    /// as set, or 128 on SQLite and 512 on MongoDB. A MongoDB worker spends most of
+    /// as set, or by default 128 on SQLite and 512 on MongoDB. A MongoDB worker spends most of
     /// its time on round trips to the server, and with 128 those, not the server, were
     /// the limit; on SQLite more workers take the two cores from the webhooks'
     /// acknowledgements during a flood, for answers that come no faster.
     pub fn workers_for(&self, backend: &str) -> usize {
-        self.workers.unwrap_or(if backend == "mongodb" { 512 } else { 128 })
+        match (self.workers, backend) {
+            (0, "mongodb") => 512,
+            (0, _) => 128,
+            (set, _) => set,
+        }
     }
 }
 

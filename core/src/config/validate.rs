@@ -37,8 +37,11 @@ impl Config {
         if !(1..=365).contains(&self.auth.refresh_token_days) {
             return Err(ConfigError::invalid("auth.refresh_token_days", "must be between 1 and 365"));
         }
-        if self.pipeline.workers.is_some_and(|workers| !(1..=1024).contains(&workers)) {
-            return Err(ConfigError::invalid("pipeline.workers", "must be between 1 and 1024"));
+        if self.pipeline.workers > 1024 {
+            return Err(ConfigError::invalid(
+                "pipeline.workers",
+                "must be at most 1024 (0: the store's default)",
+            ));
         }
         if !(2..=3600).contains(&self.pipeline.lease_secs) {
             return Err(ConfigError::invalid("pipeline.lease_secs", "must be between 2 and 3600 (seconds)"));

@@ -3,7 +3,8 @@
 //!
 //! Everything here may run twice for the same event (a crash, a lost lease): storing
 //! a message is deduplicated by its platform id, counters move only when a message is
-//! new, and the reply is found again by its derived id.
+//! new (its arrival is counted while it is answered), and the reply is found again by
+//! its derived id.
 
 use closer_core::events::Event;
 use closer_core::model::{
@@ -34,6 +35,9 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
             Ok(Applied::Done) => complete(state, lease, &event.key).await,
             Ok(Applied::Answer(incoming)) => to_answer.push(*incoming),
             Err(error) => {
+                // The messages stored before it are answered with it, later; their
+                // arrival counts now, or never (stored again, they are not new).
+                count_arrivals(state, &to_answer).await;
                 // Later events wait behind this one, so the conversation stays in order.
                 give_back(state, &claim, &[event], &error).await;
                 return;
@@ -48,12 +52,8 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
         let keys: Vec<String> = same.iter().map(|i| i.key.clone()).collect();
         // The messages' arrival is counted while they are answered: the count does not
         // hold the reply up.
-        let arrivals: Vec<(Chat, Timestamp, Metrics)> = same
-            .iter()
-            .filter_map(|i| i.received.map(|(at, metrics)| (i.chat.clone(), at, metrics)))
-            .collect();
-        let counted = arrivals.iter().map(|(chat, at, metrics)| count(state, chat, *at, metrics));
-        let (_, answered) = tokio::join!(futures_util::future::join_all(counted), reply::answer(state, same));
+        let arrivals = count_arrivals(state, &same);
+        let (_, answered) = tokio::join!(arrivals, reply::answer(state, same.clone()));
         match answered {
             Ok(Answered::Done) => {}
             Ok(Answered::AwaitEcho { until }) => {
@@ -83,6 +83,14 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
             complete(state, lease, &key).await;
         }
     }
+}
+
+/// Adds the arrival of each of these messages to the analytics (those new this time).
+async fn count_arrivals(state: &AppState, incoming: &[Incoming]) {
+    let counts = incoming
+        .iter()
+        .filter_map(|i| i.received.as_ref().map(|(at, metrics)| count(state, &i.chat, *at, metrics)));
+    futures_util::future::join_all(counts).await;
 }
 
 async fn complete(state: &AppState, lease: closer_core::model::LeaseId, key: &str) {
@@ -249,7 +257,10 @@ async fn customer_message(
         }
     };
     let (appended, counted) = tokio::join!(state.store.append_message(&message), counted);
-    counted?;
+    if let Err(error) = counted {
+        // A wrong number, not a lost message (as with `count`): the message goes on.
+        tracing::warn!(%error, "cannot count the new conversation in its campaign");
+    }
     let mut received = None;
     let message = match appended {
         Ok(()) => {
@@ -283,6 +294,7 @@ async fn customer_message(
     Ok(Applied::Answer(Box::new(Incoming {
         key: event.key.clone(),
         received: received.map(|metrics| (event.occurred_at, metrics)),
+        opened_chat: created,
         chat,
         text: message.text,
         has_attachments: !message.attachments.is_empty(),

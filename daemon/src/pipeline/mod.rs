@@ -99,7 +99,7 @@ pub fn start(state: &AppState, stop: &watch::Receiver<bool>) -> std::io::Result<
         tasks.spawn_on(worker::run(state.clone(), n, stop.clone()), runtime.handle());
     }
     tasks.spawn_on(housekeeping::run(state.clone(), stop.clone()), runtime.handle());
-    tracing::info!(workers = state.pipeline.workers, "pipeline started");
+    tracing::info!(workers = state.pipeline.workers, store = state.store.backend(), "pipeline started");
     Ok(Running { tasks, runtime: Some(runtime) })
 }
 

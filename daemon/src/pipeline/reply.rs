@@ -69,8 +69,10 @@ pub struct Incoming {
     /// Its event's first claim: no earlier worker can have written a reply to it.
     pub first_attempt: bool,
     /// What its arrival adds to the analytics, and when it arrived; `None` when it was
-    /// counted already (stored by an earlier attempt).
+    /// stored by an earlier attempt (which counted it, or lost the count).
     pub received: Option<(Timestamp, Metrics)>,
+    /// Its chat was created for it: nothing came before it.
+    pub opened_chat: bool,
 }
 
 /// Answers the customer's new messages of one chat, once.
@@ -229,9 +231,9 @@ async fn think(state: &AppState, chat: &Chat, unanswered: &[Incoming]) -> Result
     let knowledge = state.knowledge.current(state, tenant).await?;
     // The new messages are the last customer messages; the history is what came before.
     let new_count = unanswered.len();
-    // A chat that begins with these messages has no history to read: a new customer's
-    // first answer costs no read (the chat as stored with them counts its messages).
-    let recent = if usize::try_from(chat.message_count).is_ok_and(|count| count <= new_count) {
+    // A chat opened by these messages has no history to read: a new customer's first
+    // answer costs no read.
+    let recent = if unanswered.first().is_some_and(|first| first.opened_chat) {
         Vec::new()
     } else {
         let limit = state.pipeline.config.history_messages + new_count;

@@ -29,7 +29,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Two workers are plenty for one played customer.
 fn with_few_workers(app: &TestApp) -> TestApp {
-    let pipeline = PipelineConfig { workers: Some(2), ..PipelineConfig::default() };
+    let pipeline = PipelineConfig { workers: 2, ..PipelineConfig::default() };
     app.with_settings(Settings { pipeline, ..Settings::default() })
 }
 

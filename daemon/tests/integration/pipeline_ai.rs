@@ -21,7 +21,7 @@ async fn a_refused_key_is_reported_to_the_owner_and_the_rules_answer() {
     closer_daemon::crypto::install_crypto_provider();
     let base = TestApp::sqlite().await;
     let mut app = base.with_settings(Settings {
-        pipeline: PipelineConfig { workers: Some(2), ..PipelineConfig::default() },
+        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
         ..Settings::default()
     });
     let model = FakeOpenAi::start().await;

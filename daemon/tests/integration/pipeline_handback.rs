@@ -16,8 +16,7 @@ both_backends![a_forgotten_takeover_goes_back_to_the_ai];
 const PATIENCE: Duration = Duration::from_secs(10);
 
 async fn a_forgotten_takeover_goes_back_to_the_ai(app: &TestApp) {
-    let pipeline =
-        PipelineConfig { workers: Some(2), handback_after_minutes: 30, ..PipelineConfig::default() };
+    let pipeline = PipelineConfig { workers: 2, handback_after_minutes: 30, ..PipelineConfig::default() };
     // Logins outlast the hours this test moves the clock by.
     let settings = Settings { pipeline, access_token_ttl: Duration::from_hours(24), ..Settings::default() };
     let app = app.with_settings(settings);

@@ -35,7 +35,7 @@ async fn play_and_wait(app: &TestApp, token: &str, text: &str) -> String {
 }
 
 async fn handled_events_are_forgotten_after_the_retention(app: &TestApp) {
-    let pipeline = PipelineConfig { workers: Some(2), inbox_retention_days: 7, ..PipelineConfig::default() };
+    let pipeline = PipelineConfig { workers: 2, inbox_retention_days: 7, ..PipelineConfig::default() };
     // Logins outlast the days this test moves the clock by.
     let settings = Settings { pipeline, access_token_ttl: DAY * 30, ..Settings::default() };
     let app = app.with_settings(settings);

@@ -1,5 +1,5 @@
-//! One conversation, as the model hears it: its history from the second message on
-//! (and no read for a first one), and in order when answering fails: the customer's
+//! One conversation, as the model hears it: nothing before its first message, its
+//! history from the second on, and in order when answering fails: the customer's
 //! next message waits for the earlier one's retry, and both are answered then,
 //! together and once. On both backends, with the model behind a fake OpenAI server
 //! and the clock moved by the test.
@@ -34,7 +34,7 @@ async fn messages(app: &TestApp, token: &str) -> Vec<Value> {
 async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
     closer_daemon::crypto::install_crypto_provider();
     let settings = Settings {
-        pipeline: PipelineConfig { workers: Some(2), ..PipelineConfig::default() },
+        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
         ..Settings::default()
     };
     let mut app = app.with_settings(settings);
@@ -86,7 +86,7 @@ async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
 async fn the_model_hears_the_conversation_so_far(app: &TestApp) {
     closer_daemon::crypto::install_crypto_provider();
     let settings = Settings {
-        pipeline: PipelineConfig { workers: Some(2), ..PipelineConfig::default() },
+        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
         ..Settings::default()
     };
     let mut app = app.with_settings(settings);
