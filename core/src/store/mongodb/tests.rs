@@ -271,7 +271,7 @@ async fn a_hold_outlives_its_event_until_the_lease_ends() {
         .update_one(doc! { "_id": "facebook:m0" }, doc! { "$set": { "hold": left } })
         .await
         .expect("set");
-    let month = now + Duration::from_secs(30 * 86_400);
+    let month = now + Duration::from_hours(30 * 24);
     assert_eq!(store.inbox_forget_handled(month, 10).await.expect("forget"), 2, "let go of, then forgotten");
     store.drop_database().await.expect("drop");
 }

@@ -167,30 +167,80 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(Served, bool)> {
         return none();
     }
 
-    // A hold that ran out (its worker stopped, or a failed event's retry is due) on
-    // another event than the one this round holds: let go of it first, or the unique
-    // index would refuse the new one. Rare; filtered on the old lease, so a hold
-    // another process took meanwhile is left as it is.
+    let_go_of_stale(c, &picks, &stale, &at).await?;
+    let (won, contested) = hold(c, picks, now, &at).await?;
+    if won.is_empty() {
+        return Ok((HashMap::new(), contested));
+    }
+    take_older(c, &won, &at).await?;
+
+    let mut events = leased_events(c, won.iter().map(|pick| pick.lease)).await?;
+    let mut claims = HashMap::with_capacity(won.len());
+    let mut empty = Vec::new();
+    for pick in won {
+        let anchor = pick.anchor().to_owned();
+        let Pick { waiter, wanted, candidate, lease } = pick;
+        match events.remove(&lease) {
+            Some(events) => {
+                let claim = InboxClaim {
+                    lease,
+                    conversation: candidate.conversation,
+                    owner: wanted.owner.clone(),
+                    lease_until: now + wanted.lease_for,
+                    events,
+                };
+                claims.insert(waiter, (claim, anchor));
+            }
+            // Someone finished them first: let go, so the conversation is free at once.
+            None => empty.push(doc! { "q": { "hold.lease": lease.to_string() }, "u": released() }),
+        }
+    }
+    if !empty.is_empty() {
+        statements::update(&c.db, &c.inbox, empty).await?;
+    }
+    Ok((claims, contested))
+}
+
+/// Lets go of the holds that ran out (their worker stopped, or a failed event's retry
+/// is due) on another event than the one this round holds, or the unique index would
+/// refuse the new one. Rare; filtered on the old lease, so a hold another process took
+/// meanwhile is left as it is.
+async fn let_go_of_stale(
+    c: &Collections,
+    picks: &[Pick<'_>],
+    stale: &HashMap<String, Stale>,
+    at: &Bson,
+) -> Result<()> {
     let mut let_go = Vec::new();
-    for pick in &picks {
+    for pick in picks {
         if let Some(old) = stale.get(&pick.candidate.conversation)
             && old.key != pick.anchor()
         {
-            let q = doc! { "_id": old.key.as_str(), "hold.lease": old.lease.as_str(), "hold.until": { "$lte": at.clone() } };
+            let q = doc! {
+                "_id": old.key.as_str(),
+                "hold.lease": old.lease.as_str(),
+                "hold.until": { "$lte": at.clone() },
+            };
             let_go.push(doc! { "q": q, "u": released() });
         }
     }
-    if !let_go.is_empty() {
-        let count = let_go.len();
-        let outcome = statements::update(&c.db, &c.inbox, let_go).await?;
-        if let Some(error) = (0..count).find_map(|index| outcome.other_failure(index)) {
-            return Err(error);
-        }
+    if let_go.is_empty() {
+        return Ok(());
     }
+    let count = let_go.len();
+    let outcome = statements::update(&c.db, &c.inbox, let_go).await?;
+    (0..count).find_map(|index| outcome.other_failure(index)).map_or(Ok(()), Err)
+}
 
-    // One hold per conversation, on its newest event taken: a live hold on another of
-    // its events makes the unique index refuse this one (E11000), a live hold on the
-    // same event makes it match nothing.
+/// Takes each pick's hold, on its newest event: a live hold on another of its events
+/// makes the unique index refuse this one (E11000), a live hold on the same event
+/// makes it match nothing. The picks won, and whether another process won any.
+async fn hold<'a>(
+    c: &Collections,
+    picks: Vec<Pick<'a>>,
+    now: Timestamp,
+    at: &Bson,
+) -> Result<(Vec<Pick<'a>>, bool)> {
     let mut holds = Vec::with_capacity(picks.len());
     for pick in &picks {
         let until = now + pick.wanted.lease_for;
@@ -198,7 +248,7 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(Served, bool)> {
         let q = doc! {
             "_id": pick.anchor(),
             "conversation": pick.candidate.conversation.as_str(),
-            "$and": [claimable(&at)?, free],
+            "$and": [claimable(at)?, free],
         };
         let hold = doc! {
             "conversation": pick.candidate.conversation.as_str(),
@@ -239,20 +289,20 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(Served, bool)> {
             contested = true; // another process holds it, or finished it
         }
     }
-    if won.is_empty() {
-        return Ok((HashMap::new(), contested));
-    }
+    Ok((won, contested))
+}
 
-    // The conversations' older events, under the same lease: the same filter as the
-    // window's, so an event finished meanwhile (by a worker whose lease expired) is
-    // left as it is. Most conversations have one event waiting, and nothing to do here.
+/// Takes the conversations' older events, under the same lease: the same filter as
+/// the window's, so an event finished meanwhile (by a worker whose lease expired) is
+/// left as it is. Most conversations have one event waiting, and nothing to do here.
+async fn take_older(c: &Collections, won: &[Pick<'_>], at: &Bson) -> Result<()> {
     let mut marks = Vec::new();
-    for Pick { candidate, lease, .. } in &won {
+    for Pick { candidate, lease, .. } in won {
         let Some((_, older)) = candidate.keys.split_last() else { continue };
         if older.is_empty() {
             continue;
         }
-        let mut events = claimable(&at)?;
+        let mut events = claimable(at)?;
         events.insert("conversation", candidate.conversation.as_str());
         events.insert("_id", doc! { "$in": older });
         marks.push(doc! {
@@ -264,39 +314,12 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(Served, bool)> {
             "multi": true,
         });
     }
-    if !marks.is_empty() {
-        let count = marks.len();
-        let marked = statements::update(&c.db, &c.inbox, marks).await?;
-        if let Some(error) = (0..count).find_map(|index| marked.other_failure(index)) {
-            return Err(error);
-        }
+    if marks.is_empty() {
+        return Ok(());
     }
-
-    let mut events = leased_events(c, won.iter().map(|pick| pick.lease)).await?;
-    let mut claims = HashMap::with_capacity(won.len());
-    let mut empty = Vec::new();
-    for pick in won {
-        let anchor = pick.anchor().to_owned();
-        let Pick { waiter, wanted, candidate, lease } = pick;
-        match events.remove(&lease) {
-            Some(events) => {
-                let claim = InboxClaim {
-                    lease,
-                    conversation: candidate.conversation,
-                    owner: wanted.owner.clone(),
-                    lease_until: now + wanted.lease_for,
-                    events,
-                };
-                claims.insert(waiter, (claim, anchor));
-            }
-            // Someone finished them first: let go, so the conversation is free at once.
-            None => empty.push(doc! { "q": { "hold.lease": lease.to_string() }, "u": released() }),
-        }
-    }
-    if !empty.is_empty() {
-        statements::update(&c.db, &c.inbox, empty).await?;
-    }
-    Ok((claims, contested))
+    let count = marks.len();
+    let marked = statements::update(&c.db, &c.inbox, marks).await?;
+    (0..count).find_map(|index| marked.other_failure(index)).map_or(Ok(()), Err)
 }
 
 /// The conversations with claimable events and no live hold, oldest waiting first,
