@@ -13,7 +13,7 @@ use std::time::Duration;
 use closer_core::ai::openai::OpenAiResponder;
 use closer_core::config::PipelineConfig;
 use closer_daemon::Settings;
-use common::{TestApp, Workers, chat_messages, model_config, open_sandbox_shop, play, wait_until};
+use common::{Account, TestApp, Workers, chat_messages, model_config, open_sandbox_shop, play, wait_until};
 use fake_openai::{Answer, FakeOpenAi, greeting_arguments};
 use serde_json::Value;
 
@@ -31,23 +31,28 @@ async fn messages(app: &TestApp, token: &str) -> Vec<Value> {
     chat_messages(app, token, chat).await
 }
 
-async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
+/// A business with a sandbox shop whose AI is `model` alone, without the rules to
+/// fall back on (its failures are the pipeline's), and two workers answering.
+async fn shop_with_only(app: &TestApp, model: &FakeOpenAi) -> (TestApp, Workers, Account) {
     closer_daemon::crypto::install_crypto_provider();
     let settings = Settings {
         pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
         ..Settings::default()
     };
     let mut app = app.with_settings(settings);
-    let model = FakeOpenAi::start().await;
-    model.push(Answer::ServerError);
-    model.otherwise(Answer::reply(&greeting_arguments("19.99 each, and it ships in two days.")));
-    let config = model_config(model.url());
-    // The model alone, without the rules to fall back on: its failure is the pipeline's.
-    let model_only = OpenAiResponder::new(&config).expect("a responder");
+    let model_only = OpenAiResponder::new(&model_config(model.url())).expect("a responder");
     app.state = app.state.clone().with_responder(Arc::new(model_only));
     let workers = Workers::start(&app);
     let ana = app.register("ana@cases.example").await;
     open_sandbox_shop(&app, &ana.token).await;
+    (app, workers, ana)
+}
+
+async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
+    let model = FakeOpenAi::start().await;
+    model.push(Answer::ServerError);
+    model.otherwise(Answer::reply(&greeting_arguments("19.99 each, and it ships in two days.")));
+    let (app, workers, ana) = shop_with_only(app, &model).await;
 
     play(&app, &ana.token, "How much is a case?").await;
     wait_until("the model's first, failed answer", PATIENCE, || async {
@@ -84,20 +89,10 @@ async fn a_failed_answer_holds_back_the_customers_next_message(app: &TestApp) {
 }
 
 async fn the_model_hears_the_conversation_so_far(app: &TestApp) {
-    closer_daemon::crypto::install_crypto_provider();
-    let settings = Settings {
-        pipeline: PipelineConfig { workers: 2, ..PipelineConfig::default() },
-        ..Settings::default()
-    };
-    let mut app = app.with_settings(settings);
     let model = FakeOpenAi::start().await;
     model.push(Answer::reply(&greeting_arguments("19.99 a case.")));
     model.otherwise(Answer::reply(&greeting_arguments("Two days, anywhere in the country.")));
-    let model_only = OpenAiResponder::new(&model_config(model.url())).expect("a responder");
-    app.state = app.state.clone().with_responder(Arc::new(model_only));
-    let workers = Workers::start(&app);
-    let ana = app.register("ana@cases.example").await;
-    open_sandbox_shop(&app, &ana.token).await;
+    let (app, workers, ana) = shop_with_only(app, &model).await;
 
     for (question, answers) in [("How much is a case?", 2), ("And how long does shipping take?", 4)] {
         play(&app, &ana.token, question).await;
