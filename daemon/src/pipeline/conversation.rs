@@ -53,7 +53,7 @@ pub async fn handle(state: &AppState, claim: InboxClaim) {
         // The messages' arrival is counted while they are answered: the count does not
         // hold the reply up.
         let arrivals = count_arrivals(state, &same);
-        let ((), answered) = tokio::join!(arrivals, reply::answer(state, same.clone()));
+        let ((), answered) = tokio::join!(arrivals, reply::answer(state, &same));
         match answered {
             Ok(Answered::Done) => {}
             Ok(Answered::AwaitEcho { until }) => {

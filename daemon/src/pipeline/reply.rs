@@ -76,13 +76,13 @@ pub struct Incoming {
 }
 
 /// Answers the customer's new messages of one chat, once.
-pub async fn answer(state: &AppState, incoming: Vec<Incoming>) -> Result<Answered, AppError> {
+pub async fn answer(state: &AppState, incoming: &[Incoming]) -> Result<Answered, AppError> {
     let Some(first) = incoming.first() else { return Ok(Answered::Done) };
     let (tenant, chat_id) = (first.chat.user_id, first.chat.id);
 
     // Work taken again: the messages up to the last one already answered are done,
     // once that reply's parts have all gone out.
-    let mut unanswered = &incoming[..];
+    let mut unanswered = incoming;
     for (i, input) in incoming.iter().enumerate().rev() {
         if input.first_attempt {
             continue; // nobody held it before: nobody answered it

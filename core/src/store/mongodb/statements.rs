@@ -70,6 +70,12 @@ impl Outcome {
         self.other_failure(index)
     }
 
+    /// The first failure among `count` statements other than a duplicate key (which the
+    /// caller reads as a statement of its own answer), or `Ok`.
+    pub(super) fn no_other_failure(&self, count: usize) -> Result<()> {
+        (0..count).find_map(|index| self.other_failure(index)).map_or(Ok(()), Err)
+    }
+
     /// Statement `index`'s failure other than a duplicate key, as a store error.
     pub(super) fn other_failure(&self, index: usize) -> Option<StoreError> {
         self.failed.get(&index).filter(|(code, _)| *code != DUPLICATE_KEY).map(|(code, message)| {

@@ -20,7 +20,7 @@ use mongodb::options::Hint;
 use serde::Deserialize;
 
 use super::book::LeaseBook;
-use super::{HOLD, claimable, released};
+use super::{HOLD, claimable, holding, released};
 use crate::model::{InboxClaim, InboxEvent, InboxStatus, LeaseId, Timestamp};
 use crate::store::mongodb::Collections;
 use crate::store::mongodb::batch::Batcher;
@@ -192,7 +192,7 @@ async fn round(c: &Collections, wanted: &[Wanted]) -> Result<(Served, bool)> {
                 claims.insert(waiter, (claim, anchor));
             }
             // Someone finished them first: let go, so the conversation is free at once.
-            None => empty.push(doc! { "q": { "hold.lease": lease.to_string() }, "u": released() }),
+            None => empty.push(doc! { "q": holding(lease), "u": released() }),
         }
     }
     if !empty.is_empty() {
@@ -229,7 +229,7 @@ async fn let_go_of_stale(
     }
     let count = let_go.len();
     let outcome = statements::update(&c.db, &c.inbox, let_go).await?;
-    (0..count).find_map(|index| outcome.other_failure(index)).map_or(Ok(()), Err)
+    outcome.no_other_failure(count)
 }
 
 /// Takes each pick's hold, on its newest event: a live hold on another of its events
@@ -266,9 +266,7 @@ async fn hold<'a>(
     }
     let count = holds.len();
     let taken = statements::update(&c.db, &c.inbox, holds).await?;
-    if let Some(error) = (0..count).find_map(|index| taken.other_failure(index)) {
-        return Err(error);
-    }
+    taken.no_other_failure(count)?;
     let (_, all_matched) = taken.failures(count);
     // The server counts matches for the whole command: when one went missing, the
     // holds are read back to tell which are ours.
@@ -319,7 +317,7 @@ async fn take_older(c: &Collections, won: &[Pick<'_>], at: &Bson) -> Result<()> 
     }
     let count = marks.len();
     let marked = statements::update(&c.db, &c.inbox, marks).await?;
-    (0..count).find_map(|index| marked.other_failure(index)).map_or(Ok(()), Err)
+    marked.no_other_failure(count)
 }
 
 /// The conversations with claimable events and no live hold, oldest waiting first,

@@ -81,7 +81,7 @@ pub(super) fn released() -> Document {
 }
 
 /// The event that carries the hold of `lease`.
-fn holding(lease: LeaseId) -> Document {
+pub(super) fn holding(lease: LeaseId) -> Document {
     doc! { "hold.lease": lease.to_string() }
 }
 
